@@ -1,0 +1,26 @@
+// Entry point of the `iamdb` binary: parses the command line and runs one subcommand.
+#include <cstdio>
+#include <exception>
+
+#include "cli/command.h"
+
+int main(int argc, char** argv) {
+  using namespace iamdb::cli;
+  CLI::App app{"iamdb: IAM database authentication for PostgreSQL and MariaDB", "iamdb"};
+  app.require_subcommand(1);
+  app.failure_message(CLI::FailureMessage::help);
+  Runner run;
+  add_version(app, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  try {
+    return run ? run() : 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "iamdb: %s\n", e.what());
+    return 1;
+  }
+}

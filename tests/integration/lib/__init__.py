@@ -1,0 +1,1 @@
+"""Helpers for iamdb's integration tests: real servers in temporary directories."""
