@@ -1,10 +1,11 @@
-// SHA-256 and HMAC-SHA256 with EVP digests fetched once per process.
+// SHA-256, HMAC-SHA256, PBKDF2 and MD5 with EVP digests fetched once per process.
 #include "crypto/digest.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <cassert>
+#include <climits>
 #include <cstring>
 #include <new>
 
@@ -18,6 +19,12 @@ constexpr size_t kBlock = 64;
 const EVP_MD* sha256_md() {
   // Fetching once avoids the provider lookup that EVP_sha256() with implicit fetch costs per call.
   static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  assert(md != nullptr);
+  return md;
+}
+
+const EVP_MD* md5_md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "MD5", nullptr);
   assert(md != nullptr);
   return md;
 }
@@ -54,6 +61,17 @@ Sha256Digest sha256(std::string_view data) {
 }
 
 std::string sha256_hex(std::string_view data) { return hex_encode(sha256(data)); }
+
+Md5Digest md5(std::string_view data) {
+  Md5Digest out;
+  EVP_MD_CTX* ctx = scratch();
+  check(EVP_DigestInit_ex2(ctx, md5_md(), nullptr));
+  check(EVP_DigestUpdate(ctx, data.data(), data.size()));
+  check(EVP_DigestFinal_ex(ctx, out.data(), nullptr));
+  return out;
+}
+
+std::string md5_hex(std::string_view data) { return hex_encode(md5(data)); }
 
 struct HmacKey::State {
   MdCtx inner;  // SHA-256 state after absorbing key ^ ipad
@@ -97,6 +115,23 @@ Sha256Digest HmacKey::mac(std::string_view data) const {
 
 Sha256Digest hmac_sha256(std::string_view key, std::string_view data) {
   return HmacKey(key).mac(data);
+}
+
+void pbkdf2_hmac_sha256(std::string_view password, std::string_view salt, uint32_t iterations,
+                        std::span<uint8_t> out) {
+  assert(iterations >= 1 && iterations <= INT_MAX);
+  assert(password.size() <= INT_MAX && salt.size() <= INT_MAX && out.size() <= INT_MAX);
+  check(PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
+                          reinterpret_cast<const unsigned char*>(salt.data()),
+                          static_cast<int>(salt.size()), static_cast<int>(iterations), sha256_md(),
+                          static_cast<int>(out.size()), out.data()));
+}
+
+Sha256Digest pbkdf2_hmac_sha256(std::string_view password, std::string_view salt,
+                                uint32_t iterations) {
+  Sha256Digest out;
+  pbkdf2_hmac_sha256(password, salt, iterations, out);
+  return out;
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) {

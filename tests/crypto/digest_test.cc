@@ -1,7 +1,10 @@
-// SHA-256 and HMAC against published test vectors (FIPS 180-2, RFC 4231).
+// SHA-256, HMAC, PBKDF2 and MD5 against published test vectors (FIPS 180-2, RFC 4231, RFC 7914,
+// RFC 1321).
 #include "crypto/digest.h"
 
 #include <gtest/gtest.h>
+
+#include <array>
 
 #include "common/encoding.h"
 
@@ -31,6 +34,42 @@ TEST(HmacKey, ReusableAndMovable) {
   EXPECT_EQ(a, b);
   HmacKey moved = std::move(key);
   EXPECT_EQ(moved.mac("what do ya want for nothing?"), a);
+}
+
+// RFC 1321 appendix A.5.
+TEST(Md5, KnownAnswers) {
+  EXPECT_EQ(md5_hex(""), "d41d8cd98f00b204e9800998ecf8427e");
+  EXPECT_EQ(md5_hex("abc"), "900150983cd24fb0d6963f7d28e17f72");
+  EXPECT_EQ(md5_hex("12345678901234567890123456789012345678901234567890123456789012345678901234567890"),
+            "57edf4a22be3c955ac49da2e2107b67a");
+}
+
+// RFC 7914 section 11 (PBKDF2-HMAC-SHA256 with a 64-byte output).
+TEST(Pbkdf2HmacSha256, Rfc7914) {
+  struct Case {
+    const char* password;
+    const char* salt;
+    uint32_t iterations;
+    const char* hex;
+  };
+  const Case cases[] = {
+      {"passwd", "salt", 1,
+       "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc"
+       "49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783"},
+      {"Password", "NaCl", 80000,
+       "4ddcd8f60b98be21830cee5ef22701f9641a4418d04c0414aeff08876b34ab56"
+       "a1d425a1225833549adb841b51c9b3176a272bdebba1d078478f62b397f33c8d"},
+  };
+  for (const Case& c : cases) {
+    std::array<uint8_t, 64> out{};
+    pbkdf2_hmac_sha256(c.password, c.salt, c.iterations, out);
+    EXPECT_EQ(hex_encode(out), c.hex) << c.password;
+  }
+}
+
+TEST(Pbkdf2HmacSha256, ShortOutputIsThePrefix) {
+  const Sha256Digest d = pbkdf2_hmac_sha256("passwd", "salt", 1);
+  EXPECT_EQ(hex_encode(d), "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc");
 }
 
 TEST(ConstantTimeEqual, ComparesBytes) {
