@@ -285,3 +285,20 @@ def test_mariadb_logs_reasons_but_never_the_token(maria, absent_socket):
     assert "AWSAuthenticationPlugin: " in log
     assert "reason=rpc_unreachable" in log and "reason=rpc_timeout" in log
     assert "X-Amz-Signature" not in log and "feedface" not in log
+
+
+def test_mariadb_plugin_takes_its_settings_from_server_options(server_tls):
+    with verify_peer() as peer, MariaDB(
+            tls=server_tls, load_plugins=[(MARIADB_PLUGIN, "aws_authentication_plugin")],
+            extra_args=[f"--awsauthenticationplugin-socket={peer.path}",
+                        "--awsauthenticationplugin-instance=from-options",
+                        "--awsauthenticationplugin-timeout-ms=300"]) as server:
+        variables = dict(line.split("\t") for line in server.sql(
+            "SHOW GLOBAL VARIABLES LIKE 'awsauthenticationplugin%'").splitlines())
+        assert variables == {"awsauthenticationplugin_socket": str(peer.path),
+                             "awsauthenticationplugin_instance": "from-options",
+                             "awsauthenticationplugin_timeout_ms": "300",
+                             "awsauthenticationplugin_require_tls": "ON"}
+        server.sql("CREATE USER 'alice'@'%' IDENTIFIED WITH AWSAuthenticationPlugin AS 'RDS'")
+        assert_maria_refused(server.client("alice", TOKEN, tls=True))
+        assert [r["instance"] for r in peer.requests] == ["from-options"]

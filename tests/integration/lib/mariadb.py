@@ -33,10 +33,13 @@ class MariaDBError(AssertionError):
 
 
 class MariaDB:
-    def __init__(self, tls=None, extra_args=()):
-        """`tls`: a lib.tls.ServerTls, or None for a server without TLS."""
+    def __init__(self, tls=None, extra_args=(), load_plugins=()):
+        """`tls`: a lib.tls.ServerTls, or None for a server without TLS. `load_plugins`:
+        (shared object path, soname) pairs copied into plugin_dir and loaded at start-up with
+        --plugin-load-add, as an option file would."""
         self.tls = tls
         self.extra_args = list(extra_args)
+        self.load_plugins = list(load_plugins)
         self.base = None
         self.port = None
         self.process = None
@@ -70,6 +73,8 @@ class MariaDB:
         self.base = Path(tempfile.mkdtemp(prefix="iamdb-mariadb-"))
         try:
             self.plugin_dir.mkdir()
+            for shared_object, soname in self.load_plugins:
+                shutil.copyfile(shared_object, self.plugin_dir / f"{soname}.so")
             env.run([INSTALL_DB, "--no-defaults", "--user=root", f"--datadir={self.datadir}",
                      "--skip-test-db", "--auth-root-authentication-method=socket"], timeout=180)
             for attempt in range(START_ATTEMPTS):
@@ -93,6 +98,7 @@ class MariaDB:
         if self.tls:
             args += [f"--ssl-ca={self.tls.ca_cert}", f"--ssl-cert={self.tls.cert}",
                      f"--ssl-key={self.tls.key}"]
+        args += [f"--plugin-load-add={soname}.so" for _, soname in self.load_plugins]
         args += self.extra_args
         self.error_log.write_text("")
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

@@ -7,8 +7,8 @@
 
 PostgreSQL refuses to run as root, so initdb and the server run as the `postgres` system user
 (`runuser -u postgres --`) in a unique temporary directory that user owns, on a free loopback
-port, with its Unix socket inside that directory. Readiness is polled with pg_isready; the
-server is stopped and the directory removed on exit, also when a test fails.
+port, with its Unix socket inside that directory. Readiness is polled (pg_ctl -w, then
+pg_isready); the server is stopped and the directory removed on exit, also when a test fails.
 
 PAM services: `pg_hba.conf`'s `pam pamservice=NAME` makes PostgreSQL read /etc/pam.d/NAME,
 which only root can create. pam_service() writes a uniquely named file there
@@ -20,7 +20,6 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -123,27 +122,21 @@ class PostgreSQL:
         shutil.chown(conf, OS_USER, OS_USER)
 
     def _launch(self):
-        """Starts the server and polls pg_isready; False if the port was taken meanwhile."""
-        result = _as_postgres([BIN / "pg_ctl", "-D", self.datadir, "-l", self.log_file, "-W",
-                               "start"], check=False)
+        """Starts the server (pg_ctl -w polls until it accepts connections, or fails) and
+        checks it with pg_isready; False if the port was taken meanwhile."""
+        result = _as_postgres([BIN / "pg_ctl", "-D", self.datadir, "-l", self.log_file, "-w",
+                               "-t", str(READY_TIMEOUT_S), "start"], check=False,
+                              timeout=READY_TIMEOUT_S + 30)
         if result.returncode != 0:
-            raise PostgreSQLError(f"pg_ctl start failed:\n{result.stderr}\n{self.log_text()}")
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            ready = subprocess.run([BIN / "pg_isready", "-h", str(self.socket_dir), "-p",
-                                    str(self.port), "-t", "2"], capture_output=True)
-            if ready.returncode == 0:
-                return True
-            if not self._running():
-                if "could not bind" in self.log_text() or "Address already in use" in self.log_text():
-                    return False
-                raise PostgreSQLError(f"postgres exited while starting:\n{self.log_text()}")
-            time.sleep(0.1)  # poll interval, not a wait for time to pass
-        raise PostgreSQLError(f"postgres did not answer within {READY_TIMEOUT_S}s:\n{self.log_text()}")
-
-    def _running(self):
-        status = _as_postgres([BIN / "pg_ctl", "-D", self.datadir, "status"], check=False)
-        return status.returncode == 0
+            log = self.log_text()
+            if "could not bind" in log or "Address already in use" in log:
+                return False
+            raise PostgreSQLError(f"pg_ctl start failed:\n{result.stdout}{result.stderr}\n{log}")
+        ready = subprocess.run([BIN / "pg_isready", "-h", str(self.socket_dir), "-p",
+                                str(self.port), "-t", "10"], capture_output=True, text=True)
+        if ready.returncode != 0:
+            raise PostgreSQLError(f"postgres started but is not ready: {ready.stdout}\n{self.log_text()}")
+        return True
 
     def log_text(self):
         try:
