@@ -34,10 +34,10 @@ std::string_view auth_name(AuthRequest request) {
   return "Authentication";
 }
 
-Result<Diagnostics> parse_diagnostics(const Message& message, char type, std::string_view what) {
+Result<ErrorFields> parse_fields(const Message& message, char type, std::string_view what) {
   if (auto ok = expect(message, type); !ok) return std::unexpected(ok.error());
   wire::BodyReader reader(message.body);
-  Diagnostics out;
+  ErrorFields out;
   for (;;) {
     const auto code = reader.u8();
     if (!code) return fail(what, " is not terminated by a zero byte");
@@ -129,23 +129,23 @@ Result<TransactionStatus> parse_ready_for_query(const Message& message) {
   }
 }
 
-std::string_view Diagnostics::get(char code) const {
+std::string_view ErrorFields::get(char code) const {
   for (const auto& [c, value] : fields)
     if (c == code) return value;
   return {};
 }
 
-std::string_view Diagnostics::severity() const {
+std::string_view ErrorFields::severity() const {
   const std::string_view v = get('V');
   return v.empty() ? get('S') : v;
 }
 
-Result<Diagnostics> parse_error_response(const Message& message) {
-  return parse_diagnostics(message, backend::kErrorResponse, "ErrorResponse");
+Result<ErrorFields> parse_error_response(const Message& message) {
+  return parse_fields(message, backend::kErrorResponse, "ErrorResponse");
 }
 
-Result<Diagnostics> parse_notice_response(const Message& message) {
-  return parse_diagnostics(message, backend::kNoticeResponse, "NoticeResponse");
+Result<ErrorFields> parse_notice_response(const Message& message) {
+  return parse_fields(message, backend::kNoticeResponse, "NoticeResponse");
 }
 
 Result<std::string_view> parse_command_complete(const Message& message) {

@@ -46,7 +46,7 @@ struct BackendKeyData {
 
 // The fields of an ErrorResponse or NoticeResponse (55.8), in the order sent. Frontends must
 // ignore field types they do not know, so every field is kept and none is required.
-struct Diagnostics {
+struct ErrorFields {
   std::vector<std::pair<char, std::string_view>> fields;
 
   // The first field of `code`, or "" when absent.
@@ -58,8 +58,8 @@ struct Diagnostics {
   std::string_view detail() const { return get('D'); }
   std::string_view hint() const { return get('H'); }
 };
-[[nodiscard]] Result<Diagnostics> parse_error_response(const Message& message);
-[[nodiscard]] Result<Diagnostics> parse_notice_response(const Message& message);
+[[nodiscard]] Result<ErrorFields> parse_error_response(const Message& message);
+[[nodiscard]] Result<ErrorFields> parse_notice_response(const Message& message);
 
 // CommandComplete: the command tag ("SELECT 1", "COPY 2").
 [[nodiscard]] Result<std::string_view> parse_command_complete(const Message& message);

@@ -137,12 +137,12 @@ TEST(Captures, PsqlScramSession) {
   EXPECT_EQ((all_of<std::string>(s.server.messages, 'C', parse_command_complete)),
             (std::vector<std::string>{"SELECT 1", "BEGIN", "SELECT 1", "ROLLBACK", "DO", "COPY 3",
                                       "CREATE TABLE", "COPY 2", "LISTEN", "NOTIFY", "SET"}));
-  const auto errors = all_of<Diagnostics>(s.server.messages, 'E', parse_error_response);
+  const auto errors = all_of<ErrorFields>(s.server.messages, 'E', parse_error_response);
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_EQ(errors[0].severity(), "ERROR");
   EXPECT_EQ(errors[0].sqlstate(), "22012");
   EXPECT_EQ(errors[0].message(), "division by zero");
-  const auto notices = all_of<Diagnostics>(s.server.messages, 'N', parse_notice_response);
+  const auto notices = all_of<ErrorFields>(s.server.messages, 'N', parse_notice_response);
   ASSERT_EQ(notices.size(), 1u);
   EXPECT_EQ(notices[0].severity(), "NOTICE");
   EXPECT_EQ(notices[0].message(), "hello 42");
@@ -213,7 +213,7 @@ TEST(Captures, Psycopg2CancelsAQuery) {
   const auto& request = std::get<CancelRequest>(cancel.client.startup[0]);
   EXPECT_EQ(request.process_id, keys[0].process_id);
   EXPECT_EQ(request.secret_key, keys[0].secret_key);
-  const auto errors = all_of<Diagnostics>(session.server.messages, 'E', parse_error_response);
+  const auto errors = all_of<ErrorFields>(session.server.messages, 'E', parse_error_response);
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].sqlstate(), sqlstate::kQueryCanceled);
   // psycopg2 sends no application_name; libpq's startup still names user and database.
