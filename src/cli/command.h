@@ -14,5 +14,6 @@ namespace iamdb::cli {
 using Runner = std::function<int()>;
 
 void add_version(CLI::App& app, Runner& run);
+void add_policy_simulate(CLI::App& app, Runner& run);
 
 }  // namespace iamdb::cli
