@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   app.failure_message(CLI::FailureMessage::help);
   Runner run;
   add_version(app, run);
+  add_generate_db_auth_token(app, run);
   add_policy_simulate(app, run);
   try {
     app.parse(argc, argv);
