@@ -42,7 +42,8 @@
 //
 // Thread-safety: check_token() is re-entrant; it uses a per-thread scratch buffer and the
 // caller's (per-thread) SigningKeyCache, and takes no locks. After warm-up, a successful check
-// allocates only the strings of the VerifiedToken it returns.
+// allocates only the strings of the VerifiedToken it returns (plus what OpenSSL's digest
+// contexts allocate inside crypto::sha256 and HmacKey::mac).
 #pragma once
 
 #include <chrono>
