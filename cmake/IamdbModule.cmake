@@ -3,8 +3,10 @@
 
 # Warnings are errors in our own code; third-party headers come in as system headers.
 function(iamdb_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror -Wshadow=local)
-  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    target_compile_options(${target} PRIVATE -Wshadow=local)
+  elseif(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     # libstdc++ 12 hides <expected> from clang, whose __cpp_concepts lags; its concepts are
     # sufficient for it (clang >= 16), so the fuzz build raises the macro itself.
     target_compile_options(${target} PRIVATE -Wno-macro-redefined -Wno-builtin-macro-redefined)

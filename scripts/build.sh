@@ -12,7 +12,8 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -
 case "$config" in
   release) opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
   asan) opts=(-DCMAKE_BUILD_TYPE=Debug -DIAMDB_SANITIZE=ON -DIAMDB_BENCH=OFF) ;;
-  fuzz) opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DIAMDB_FUZZ=ON -DCMAKE_C_COMPILER=clang-16
+  fuzz) opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DIAMDB_FUZZ=ON -DIAMDB_APP=OFF -DIAMDB_PLUGINS=OFF
+              -DIAMDB_BENCH=OFF -DCMAKE_C_COMPILER=clang-16
               -DCMAKE_CXX_COMPILER=clang++-16) ;;
   *) echo "usage: $0 [release|asan|fuzz]" >&2; exit 2 ;;
 esac

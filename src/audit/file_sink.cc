@@ -66,16 +66,26 @@ Result<void> FileSink::rotate() {
 }
 
 Result<void> FileSink::write(std::span<const Event> events) {
+  // Lines go out in as few write(2) calls as rotation allows: one per batch, usually.
+  std::string pending;
+  const auto flush = [&]() -> Result<void> {
+    if (pending.empty()) return {};
+    if (fd_ < 0 || !write_all(fd_, pending.data(), pending.size()))
+      return fail("cannot write the audit log ", path_.string(), ": ", std::strerror(errno));
+    pending.clear();
+    return {};
+  };
   for (const Event& e : events) {
     std::string line = to_json_line(e);
     line += '\n';
-    if (size_ > 0 && size_ + line.size() > max_bytes_)
+    if (size_ > 0 && size_ + line.size() > max_bytes_) {
+      if (auto ok = flush(); !ok) return ok;
       if (auto ok = rotate(); !ok) return ok;
-    if (fd_ < 0 || !write_all(fd_, line.data(), line.size()))
-      return fail("cannot write the audit log ", path_.string(), ": ", std::strerror(errno));
+    }
+    pending += line;
     size_ += line.size();
   }
-  return {};
+  return flush();
 }
 
 void FileSink::sync() {

@@ -11,12 +11,16 @@ Pipeline::Pipeline(std::optional<FileSink> file, StoreSink store, Metrics& metri
 Pipeline::~Pipeline() { stop(); }
 
 void Pipeline::submit(Event event) {
+  bool wake;
   {
     std::lock_guard lock(mu_);
     pending_.push_back(std::move(event));
     ++submitted_;
+    // The thread drains every 100 ms anyway; wake it early only for a large batch, so a burst
+    // of logins does not cost a thread wake-up each.
+    wake = pending_.size() == kEarlyDrain;
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
 }
 
 void Pipeline::start() { thread_ = std::thread([this] { run(); }); }

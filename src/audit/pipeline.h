@@ -2,8 +2,8 @@
 // the sinks (JSON-lines file, store, metrics) on one background thread, so a decision never
 // waits for a disk.
 //
-// `submit` is thread-safe and cheap: it appends to a vector under a short lock. The thread
-// drains in batches at least every 100 ms; `stop` drains what is left, fsyncs the file and
+// `submit` is thread-safe and cheap: it appends to a vector under a short lock and wakes
+// nobody. The thread drains in batches every 100 ms (sooner when many are waiting); `stop` drains what is left, fsyncs the file and
 // joins. Sink errors are reported through `on_error` (the server logs them) and never drop the
 // file line because the store failed, or the reverse.
 #pragma once
@@ -38,6 +38,8 @@ class Pipeline {
 
  private:
   void run();
+
+  static constexpr size_t kEarlyDrain = 512;
 
   std::optional<FileSink> file_;
   StoreSink store_;

@@ -14,7 +14,11 @@ namespace iamdb::cli {
 using Runner = std::function<int()>;
 
 void add_version(CLI::App& app, Runner& run);
-void add_generate_db_auth_token(CLI::App& app, Runner& run);
 void add_policy_simulate(CLI::App& app, Runner& run);
+void add_generate_db_auth_token(CLI::App& app, Runner& run);
+void add_init(CLI::App& app, Runner& run);
+void add_server(CLI::App& app, Runner& run);
+void add_audit(CLI::App& app, Runner& run);
+void add_instance(CLI::App& app, Runner& run);
 
 }  // namespace iamdb::cli

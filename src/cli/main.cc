@@ -1,4 +1,6 @@
 // Entry point of the `iamdb` binary: parses the command line and runs one subcommand.
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <exception>
 
@@ -6,13 +8,19 @@
 
 int main(int argc, char** argv) {
   using namespace iamdb::cli;
+  // Everything iamdb creates (store, keys, logs) is private unless made wider on purpose.
+  ::umask(077);
   CLI::App app{"iamdb: IAM database authentication for PostgreSQL and MariaDB", "iamdb"};
   app.require_subcommand(1);
   app.failure_message(CLI::FailureMessage::help);
   Runner run;
   add_version(app, run);
-  add_generate_db_auth_token(app, run);
   add_policy_simulate(app, run);
+  add_generate_db_auth_token(app, run);
+  add_init(app, run);
+  add_server(app, run);
+  add_audit(app, run);
+  add_instance(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -59,11 +59,13 @@ struct AuditConfig {
   uint32_t store_retention_days = 90;
 };
 
+// IAM's quotas, in characters not counting white space. The inline quotas apply to the sum of
+// one user's (group's, role's) inline policies, as in AWS.
 struct PolicyLimits {
-  uint32_t user_inline_bytes = 6144;
+  uint32_t user_inline_bytes = 2048;
   uint32_t group_inline_bytes = 5120;
   uint32_t role_inline_bytes = 10240;
-  uint32_t managed_bytes = 10240;
+  uint32_t managed_bytes = 6144;
   uint32_t trust_bytes = 2048;
   uint32_t session_bytes = 2048;
 };

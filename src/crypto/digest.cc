@@ -83,7 +83,7 @@ HmacKey::HmacKey(std::string_view key) : state_(std::make_unique<State>()) {
   if (key.size() > kBlock) {
     const Sha256Digest hashed = sha256(key);
     std::memcpy(block, hashed.data(), hashed.size());
-  } else {
+  } else if (!key.empty()) {
     std::memcpy(block, key.data(), key.size());
   }
   uint8_t pad[kBlock];
