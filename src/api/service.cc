@@ -83,6 +83,10 @@ Service::Service(registry::Registry& registry, const config::Config& config, con
                  audit::Pipeline& audit, audit::Metrics& metrics)
     : registry_(registry), config_(config), clock_(clock), audit_(audit), metrics_(metrics) {
   register_iam_user_actions(actions_);
+  register_iam_group_actions(actions_);
+  register_iam_role_actions(actions_);
+  register_iam_policy_actions(actions_);
+  register_iam_simulate_actions(actions_);
   register_sts_actions(actions_);
   register_rds_actions(actions_);
 }
