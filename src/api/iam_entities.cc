@@ -135,4 +135,8 @@ PolicyUse policy_use(const iam::State& state, std::string_view arn) {
   return use;
 }
 
+std::unexpected<ApiError> no_such_boundary(std::string_view arn) {
+  return no_such_entity("Scope ARN: " + std::string(arn) + " does not exist or is not attachable.");
+}
+
 }  // namespace iamdb::api

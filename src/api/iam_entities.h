@@ -176,6 +176,68 @@ void remove_tags(iam::Tags& tags, const std::vector<std::string>& keys);
 // ListRoleTags / ListPolicyTags: the tags, sorted by key, one page.
 void write_tag_page(XmlWriter& out, const Context::Page& page, const iam::Tags& tags);
 
+// NoSuchEntity for a permissions boundary that names no policy (AWS's wording).
+std::unexpected<ApiError> no_such_boundary(std::string_view arn);
+
+// Tag<Kind>, Untag<Kind>, List<Kind>Tags, Put/Delete<Kind>PermissionsBoundary: the same for users
+// and roles, so written once and registered for both.
+template <class T>
+ApiResult<void> tag_entity(Context& ctx, XmlWriter&) {
+  IAMDB_TRY(std::string name, ctx.name(EntityKind<T>::kNameParam, EntityKind<T>::kNameRule));
+  IAMDB_TRY(iam::Tags tags, required_tags(ctx));
+  return change_entity<T>(ctx, name, iam_action<T>("Tag"), [&](iam::State& s, const T& e) -> ApiResult<void> {
+    IAMDB_TRY(iam::Tags merged, merge_tags(e.tags, tags));
+    edit_entity<T>(s, name, [&](T& edited) { edited.tags = std::move(merged); });
+    return {};
+  });
+}
+
+template <class T>
+ApiResult<void> untag_entity(Context& ctx, XmlWriter&) {
+  IAMDB_TRY(std::string name, ctx.name(EntityKind<T>::kNameParam, EntityKind<T>::kNameRule));
+  IAMDB_TRY(auto keys, required_tag_keys(ctx));
+  return change_entity<T>(ctx, name, iam_action<T>("Untag"), [&](iam::State& s, const T&) -> ApiResult<void> {
+    edit_entity<T>(s, name, [&](T& e) { remove_tags(e.tags, keys); });
+    return {};
+  });
+}
+
+template <class T>
+ApiResult<void> list_entity_tags(Context& ctx, XmlWriter& out) {
+  IAMDB_TRY(std::string name, ctx.name(EntityKind<T>::kNameParam, EntityKind<T>::kNameRule));
+  IAMDB_TRY(auto page, ctx.page());
+  IAMDB_CHECK(ctx.authorize(iam_action<T>("List", "Tags"), arn_for<T>(ctx, name)));
+  const T* e = find_entity<T>(ctx.state(), name);
+  if (!e) return no_such<T>(name);
+  write_tag_page(out, page, e->tags);
+  return {};
+}
+
+template <class T>
+ApiResult<void> put_entity_boundary(Context& ctx, XmlWriter&) {
+  IAMDB_TRY(std::string name, ctx.name(EntityKind<T>::kNameParam, EntityKind<T>::kNameRule));
+  IAMDB_TRY(std::string arn, policy_arn_param(ctx, "PermissionsBoundary", kBoundaryArn));
+  const std::pair<std::string_view, std::string_view> keys[] = {{"iam:PermissionsBoundary", arn}};
+  return change_entity<T>(
+      ctx, name, iam_action<T>("Put", "PermissionsBoundary"),
+      [&](iam::State& s, const T&) -> ApiResult<void> {
+        if (!s.find_policy(arn)) return no_such_boundary(arn);
+        edit_entity<T>(s, name, [&](T& e) { e.boundary_arn = arn; });
+        return {};
+      },
+      keys);
+}
+
+template <class T>
+ApiResult<void> delete_entity_boundary(Context& ctx, XmlWriter&) {
+  IAMDB_TRY(std::string name, ctx.name(EntityKind<T>::kNameParam, EntityKind<T>::kNameRule));
+  return change_entity<T>(ctx, name, iam_action<T>("Delete", "PermissionsBoundary"),
+                          [&](iam::State& s, const T&) -> ApiResult<void> {
+                            edit_entity<T>(s, name, [&](T& e) { e.boundary_arn.clear(); });
+                            return {};
+                          });
+}
+
 // How many users, groups and roles have `arn` attached, and use it as their boundary.
 struct PolicyUse {
   size_t attached = 0;

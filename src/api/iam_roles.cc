@@ -23,10 +23,6 @@ ApiResult<iam::Document> trust_policy(const Context& ctx, std::string_view param
   return doc;
 }
 
-std::unexpected<ApiError> no_such_boundary(std::string_view arn) {
-  return no_such_entity("Scope ARN: " + std::string(arn) + " does not exist or is not attachable.");
-}
-
 ApiResult<void> create_role(Context& ctx, XmlWriter& out) {
   IAMDB_TRY(std::string name, ctx.name("RoleName", iam::kRoleName));
   IAMDB_TRY(std::string path, ctx.path());
@@ -146,58 +142,6 @@ ApiResult<void> delete_role(Context& ctx, XmlWriter&) {
   return {};
 }
 
-ApiResult<void> tag_role(Context& ctx, XmlWriter&) {
-  IAMDB_TRY(std::string name, ctx.name("RoleName", iam::kRoleName));
-  IAMDB_TRY(iam::Tags tags, required_tags(ctx));
-  return change_entity<Role>(ctx, name, "iam:TagRole", [&](iam::State& s, const Role& r) -> ApiResult<void> {
-    IAMDB_TRY(iam::Tags merged, merge_tags(r.tags, tags));
-    edit_entity<Role>(s, name, [&](Role& e) { e.tags = std::move(merged); });
-    return {};
-  });
-}
-
-ApiResult<void> untag_role(Context& ctx, XmlWriter&) {
-  IAMDB_TRY(std::string name, ctx.name("RoleName", iam::kRoleName));
-  IAMDB_TRY(auto keys, required_tag_keys(ctx));
-  return change_entity<Role>(ctx, name, "iam:UntagRole", [&](iam::State& s, const Role&) -> ApiResult<void> {
-    edit_entity<Role>(s, name, [&](Role& e) { remove_tags(e.tags, keys); });
-    return {};
-  });
-}
-
-ApiResult<void> list_role_tags(Context& ctx, XmlWriter& out) {
-  IAMDB_TRY(std::string name, ctx.name("RoleName", iam::kRoleName));
-  IAMDB_TRY(auto page, ctx.page());
-  IAMDB_CHECK(ctx.authorize("iam:ListRoleTags", arn_for<Role>(ctx, name)));
-  const Role* r = ctx.state().find_role(name);
-  if (!r) return no_such<Role>(name);
-  write_tag_page(out, page, r->tags);
-  return {};
-}
-
-ApiResult<void> put_role_boundary(Context& ctx, XmlWriter&) {
-  IAMDB_TRY(std::string name, ctx.name("RoleName", iam::kRoleName));
-  IAMDB_TRY(std::string arn, policy_arn_param(ctx, "PermissionsBoundary", kBoundaryArn));
-  const std::pair<std::string_view, std::string_view> keys[] = {{"iam:PermissionsBoundary", arn}};
-  return change_entity<Role>(
-      ctx, name, "iam:PutRolePermissionsBoundary",
-      [&](iam::State& s, const Role&) -> ApiResult<void> {
-        if (!s.find_policy(arn)) return no_such_boundary(arn);
-        edit_entity<Role>(s, name, [&](Role& r) { r.boundary_arn = arn; });
-        return {};
-      },
-      keys);
-}
-
-ApiResult<void> delete_role_boundary(Context& ctx, XmlWriter&) {
-  IAMDB_TRY(std::string name, ctx.name("RoleName", iam::kRoleName));
-  return change_entity<Role>(ctx, name, "iam:DeleteRolePermissionsBoundary",
-                             [&](iam::State& s, const Role&) -> ApiResult<void> {
-                               edit_entity<Role>(s, name, [&](Role& r) { r.boundary_arn.clear(); });
-                               return {};
-                             });
-}
-
 }  // namespace
 
 void register_iam_role_actions(ActionTable& t) {
@@ -208,11 +152,11 @@ void register_iam_role_actions(ActionTable& t) {
   t.add("iam", "UpdateRoleDescription", update_role_description);
   t.add("iam", "UpdateAssumeRolePolicy", update_assume_role_policy);
   t.add("iam", "DeleteRole", delete_role);
-  t.add("iam", "TagRole", tag_role);
-  t.add("iam", "UntagRole", untag_role);
-  t.add("iam", "ListRoleTags", list_role_tags);
-  t.add("iam", "PutRolePermissionsBoundary", put_role_boundary);
-  t.add("iam", "DeleteRolePermissionsBoundary", delete_role_boundary);
+  t.add("iam", "TagRole", tag_entity<Role>);
+  t.add("iam", "UntagRole", untag_entity<Role>);
+  t.add("iam", "ListRoleTags", list_entity_tags<Role>);
+  t.add("iam", "PutRolePermissionsBoundary", put_entity_boundary<Role>);
+  t.add("iam", "DeleteRolePermissionsBoundary", delete_entity_boundary<Role>);
 }
 
 }  // namespace iamdb::api

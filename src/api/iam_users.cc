@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "api/actions.h"
+#include "api/iam_entities.h"
 #include "api/iam_xml.h"
 #include "common/strings.h"
 #include "common/time.h"
@@ -12,16 +13,6 @@ namespace iamdb::api {
 namespace {
 
 constexpr size_t kMaxAccessKeysPerUser = 2;
-
-std::unexpected<ApiError> no_such_user(std::string_view name) {
-  return no_such_entity("The user with name " + std::string(name) + " cannot be found.");
-}
-
-// The ARN a request about `name` is authorized against: the user's own if it exists.
-std::string arn_for_user(const Context& ctx, std::string_view name) {
-  const iam::User* u = ctx.state().find_user(name);
-  return iam::user_arn(ctx.account(), u ? u->path : "/", u ? u->name : name);
-}
 
 // The user a request names, or (no UserName) the calling user, as AWS resolves it.
 ApiResult<std::string> target_user_name(const Context& ctx) {
@@ -34,14 +25,6 @@ ApiResult<std::string> target_user_name(const Context& ctx) {
   return ctx.caller().user->name;
 }
 
-// Replaces the user `key` in `state` with an edited copy.
-template <class Edit>
-void edit_user(iam::State& state, const std::string& key, Edit edit) {
-  auto copy = std::make_shared<iam::User>(*state.users.at(key));
-  edit(*copy);
-  state.users[key] = std::move(copy);
-}
-
 ApiResult<void> create_user(Context& ctx, XmlWriter& out) {
   IAMDB_TRY(std::string name, ctx.name("UserName", iam::kUserName));
   IAMDB_TRY(std::string path, ctx.path());
@@ -51,8 +34,7 @@ ApiResult<void> create_user(Context& ctx, XmlWriter& out) {
   iam::User user;
   IAMDB_CHECK(ctx.update([&](iam::State& s) -> ApiResult<void> {
     if (s.find_user(name)) return already_exists("User with name " + name + " already exists.");
-    if (boundary && !s.find_policy(*boundary))
-      return no_such_entity("Scope ARN: " + *boundary + " does not exist or is not attachable.");
+    if (boundary && !s.find_policy(*boundary)) return no_such_boundary(*boundary);
     user.name = name;
     user.id = iam::new_unique_id(iam::kUserIdPrefix);
     user.path = path;
@@ -71,9 +53,9 @@ ApiResult<void> create_user(Context& ctx, XmlWriter& out) {
 
 ApiResult<void> get_user(Context& ctx, XmlWriter& out) {
   IAMDB_TRY(std::string name, target_user_name(ctx));
-  IAMDB_CHECK(ctx.authorize("iam:GetUser", arn_for_user(ctx, name)));
+  IAMDB_CHECK(ctx.authorize("iam:GetUser", arn_for<iam::User>(ctx, name)));
   const iam::User* u = ctx.state().find_user(name);
-  if (!u) return no_such_user(name);
+  if (!u) return no_such<iam::User>(name);
   out.open("User");
   write_user(out, *u, ctx.account(), true);
   out.close();
@@ -98,10 +80,10 @@ ApiResult<void> update_user(Context& ctx, XmlWriter&) {
   if (ctx.params().has("NewPath")) {
     IAMDB_TRY(new_path, ctx.path("NewPath"));
   }
-  IAMDB_CHECK(ctx.authorize("iam:UpdateUser", arn_for_user(ctx, name)));
+  IAMDB_CHECK(ctx.authorize("iam:UpdateUser", arn_for<iam::User>(ctx, name)));
   return ctx.update([&](iam::State& s) -> ApiResult<void> {
     const iam::User* u = s.find_user(name);
-    if (!u) return no_such_user(name);
+    if (!u) return no_such<iam::User>(name);
     const std::string old_key = iam::key_of(name);
     const std::string old_name = u->name;
     if (new_name && iam::key_of(*new_name) != old_key && s.find_user(*new_name))
@@ -134,10 +116,10 @@ ApiResult<void> update_user(Context& ctx, XmlWriter&) {
 
 ApiResult<void> delete_user(Context& ctx, XmlWriter&) {
   IAMDB_TRY(std::string name, ctx.name("UserName", iam::kUserName));
-  IAMDB_CHECK(ctx.authorize("iam:DeleteUser", arn_for_user(ctx, name)));
+  IAMDB_CHECK(ctx.authorize("iam:DeleteUser", arn_for<iam::User>(ctx, name)));
   return ctx.update([&](iam::State& s) -> ApiResult<void> {
     const iam::User* u = s.find_user(name);
-    if (!u) return no_such_user(name);
+    if (!u) return no_such<iam::User>(name);
     for (const auto& [id, key] : s.access_keys)
       if (iam::key_of(key->user) == iam::key_of(name))
         return delete_conflict("Cannot delete entity, must delete access keys first.");
@@ -152,79 +134,13 @@ ApiResult<void> delete_user(Context& ctx, XmlWriter&) {
   });
 }
 
-ApiResult<void> tag_user(Context& ctx, XmlWriter&) {
-  IAMDB_TRY(std::string name, ctx.name("UserName", iam::kUserName));
-  IAMDB_TRY(iam::Tags tags, ctx.tags());
-  IAMDB_CHECK(ctx.authorize("iam:TagUser", arn_for_user(ctx, name)));
-  return ctx.update([&](iam::State& s) -> ApiResult<void> {
-    if (!s.find_user(name)) return no_such_user(name);
-    iam::Tags merged = s.find_user(name)->tags;
-    for (const auto& t : tags) {
-      auto it = std::find_if(merged.begin(), merged.end(), [&](const iam::Tag& m) { return iequals(m.key, t.key); });
-      if (it != merged.end()) it->value = t.value;
-      else merged.push_back(t);
-    }
-    if (merged.size() > iam::kMaxTags) return limit_exceeded("The number of tags has reached the maximum limit.");
-    edit_user(s, iam::key_of(name), [&](iam::User& u) { u.tags = std::move(merged); });
-    return {};
-  });
-}
-
-ApiResult<void> untag_user(Context& ctx, XmlWriter&) {
-  IAMDB_TRY(std::string name, ctx.name("UserName", iam::kUserName));
-  IAMDB_TRY(auto keys, ctx.list("TagKeys"));
-  IAMDB_CHECK(ctx.authorize("iam:UntagUser", arn_for_user(ctx, name)));
-  return ctx.update([&](iam::State& s) -> ApiResult<void> {
-    if (!s.find_user(name)) return no_such_user(name);
-    edit_user(s, iam::key_of(name), [&](iam::User& u) {
-      std::erase_if(u.tags, [&](const iam::Tag& t) {
-        return std::any_of(keys.begin(), keys.end(), [&](const std::string& k) { return iequals(k, t.key); });
-      });
-    });
-    return {};
-  });
-}
-
-ApiResult<void> list_user_tags(Context& ctx, XmlWriter& out) {
-  IAMDB_TRY(std::string name, ctx.name("UserName", iam::kUserName));
-  IAMDB_CHECK(ctx.authorize("iam:ListUserTags", arn_for_user(ctx, name)));
-  const iam::User* u = ctx.state().find_user(name);
-  if (!u) return no_such_user(name);
-  write_tags(out, u->tags);
-  out.leaf_bool("IsTruncated", false);
-  return {};
-}
-
-ApiResult<void> put_user_boundary(Context& ctx, XmlWriter&) {
-  IAMDB_TRY(std::string name, ctx.name("UserName", iam::kUserName));
-  IAMDB_TRY(std::string arn, ctx.required("PermissionsBoundary"));
-  const std::pair<std::string_view, std::string_view> keys[] = {{"iam:PermissionsBoundary", arn}};
-  IAMDB_CHECK(ctx.authorize("iam:PutUserPermissionsBoundary", arn_for_user(ctx, name), keys));
-  return ctx.update([&](iam::State& s) -> ApiResult<void> {
-    if (!s.find_user(name)) return no_such_user(name);
-    if (!s.find_policy(arn)) return no_such_entity("Scope ARN: " + arn + " does not exist or is not attachable.");
-    edit_user(s, iam::key_of(name), [&](iam::User& u) { u.boundary_arn = arn; });
-    return {};
-  });
-}
-
-ApiResult<void> delete_user_boundary(Context& ctx, XmlWriter&) {
-  IAMDB_TRY(std::string name, ctx.name("UserName", iam::kUserName));
-  IAMDB_CHECK(ctx.authorize("iam:DeleteUserPermissionsBoundary", arn_for_user(ctx, name)));
-  return ctx.update([&](iam::State& s) -> ApiResult<void> {
-    if (!s.find_user(name)) return no_such_user(name);
-    edit_user(s, iam::key_of(name), [&](iam::User& u) { u.boundary_arn.clear(); });
-    return {};
-  });
-}
-
 ApiResult<void> create_access_key(Context& ctx, XmlWriter& out) {
   IAMDB_TRY(std::string name, target_user_name(ctx));
-  IAMDB_CHECK(ctx.authorize("iam:CreateAccessKey", arn_for_user(ctx, name)));
+  IAMDB_CHECK(ctx.authorize("iam:CreateAccessKey", arn_for<iam::User>(ctx, name)));
   iam::AccessKey key;
   IAMDB_CHECK(ctx.update([&](iam::State& s) -> ApiResult<void> {
     const iam::User* u = s.find_user(name);
-    if (!u) return no_such_user(name);
+    if (!u) return no_such<iam::User>(name);
     const size_t existing = static_cast<size_t>(std::count_if(s.access_keys.begin(), s.access_keys.end(), [&](const auto& kv) {
       return iam::key_of(kv.second->user) == iam::key_of(name);
     }));
@@ -248,8 +164,8 @@ ApiResult<void> create_access_key(Context& ctx, XmlWriter& out) {
 ApiResult<void> list_access_keys(Context& ctx, XmlWriter& out) {
   IAMDB_TRY(std::string name, target_user_name(ctx));
   IAMDB_TRY(auto page, ctx.page());
-  IAMDB_CHECK(ctx.authorize("iam:ListAccessKeys", arn_for_user(ctx, name)));
-  if (!ctx.state().find_user(name)) return no_such_user(name);
+  IAMDB_CHECK(ctx.authorize("iam:ListAccessKeys", arn_for<iam::User>(ctx, name)));
+  if (!ctx.state().find_user(name)) return no_such<iam::User>(name);
   write_page(
       out, page, "AccessKeyMetadata", ctx.state().access_keys, [](const auto& kv) { return kv.first; },
       [&](const auto& kv) { return iam::key_of(kv.second->user) == iam::key_of(name); },
@@ -273,7 +189,7 @@ ApiResult<void> update_access_key(Context& ctx, XmlWriter&) {
     return validation_error("1 validation error detected: Value '" + status +
                             "' at 'status' failed to satisfy constraint: Member must satisfy enum value set: "
                             "[Active, Inactive]");
-  IAMDB_CHECK(ctx.authorize("iam:UpdateAccessKey", arn_for_user(ctx, name)));
+  IAMDB_CHECK(ctx.authorize("iam:UpdateAccessKey", arn_for<iam::User>(ctx, name)));
   IAMDB_CHECK(ctx.update([&](iam::State& s) -> ApiResult<void> {
     const iam::AccessKey* k = s.find_access_key(id);
     if (!k || iam::key_of(k->user) != iam::key_of(name))
@@ -290,7 +206,7 @@ ApiResult<void> update_access_key(Context& ctx, XmlWriter&) {
 ApiResult<void> delete_access_key(Context& ctx, XmlWriter&) {
   IAMDB_TRY(auto named, named_key(ctx));
   const auto& [name, id] = named;
-  IAMDB_CHECK(ctx.authorize("iam:DeleteAccessKey", arn_for_user(ctx, name)));
+  IAMDB_CHECK(ctx.authorize("iam:DeleteAccessKey", arn_for<iam::User>(ctx, name)));
   IAMDB_CHECK(ctx.update([&](iam::State& s) -> ApiResult<void> {
     const iam::AccessKey* k = s.find_access_key(id);
     if (!k || iam::key_of(k->user) != iam::key_of(name))
@@ -306,7 +222,7 @@ ApiResult<void> get_access_key_last_used(Context& ctx, XmlWriter& out) {
   IAMDB_TRY(std::string id, ctx.required("AccessKeyId"));
   const iam::AccessKey* k = ctx.state().find_access_key(id);
   if (!k) return api_error(403, "AccessDenied", "The access key " + id + " does not exist in this account.");
-  IAMDB_CHECK(ctx.authorize("iam:GetAccessKeyLastUsed", arn_for_user(ctx, k->user)));
+  IAMDB_CHECK(ctx.authorize("iam:GetAccessKeyLastUsed", arn_for<iam::User>(ctx, k->user)));
   out.leaf("UserName", k->user).open("AccessKeyLastUsed");
   if (const auto use = ctx.last_key_use(id)) {
     out.leaf("LastUsedDate", format_iso8601(use->when)).leaf("ServiceName", use->service).leaf("Region", use->region);
@@ -325,11 +241,11 @@ void register_iam_user_actions(ActionTable& t) {
   t.add("iam", "ListUsers", list_users);
   t.add("iam", "UpdateUser", update_user);
   t.add("iam", "DeleteUser", delete_user);
-  t.add("iam", "TagUser", tag_user);
-  t.add("iam", "UntagUser", untag_user);
-  t.add("iam", "ListUserTags", list_user_tags);
-  t.add("iam", "PutUserPermissionsBoundary", put_user_boundary);
-  t.add("iam", "DeleteUserPermissionsBoundary", delete_user_boundary);
+  t.add("iam", "TagUser", tag_entity<iam::User>);
+  t.add("iam", "UntagUser", untag_entity<iam::User>);
+  t.add("iam", "ListUserTags", list_entity_tags<iam::User>);
+  t.add("iam", "PutUserPermissionsBoundary", put_entity_boundary<iam::User>);
+  t.add("iam", "DeleteUserPermissionsBoundary", delete_entity_boundary<iam::User>);
   t.add("iam", "CreateAccessKey", create_access_key);
   t.add("iam", "ListAccessKeys", list_access_keys);
   t.add("iam", "UpdateAccessKey", update_access_key);

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 
+#include "client/assume_role.h"
 #include "client/aws_config.h"
 #include "client/environment.h"
 
@@ -51,7 +52,8 @@ Result<client::QueryClient> ApiOptions::client() const {
   }
   auto context = client::load_client_context(env, chain);
   if (!context) return std::unexpected(context.error());
-  auto credentials = client::resolve_credentials(*context, env);
+  client::StsRoleAssumer assumer(client::StsRoleAssumer::default_cache_dir(env));
+  auto credentials = client::resolve_credentials(*context, env, assumer);
   if (!credentials) return std::unexpected(credentials.error());
   client::QueryClientOptions o;
   o.credentials = credentials->credentials;

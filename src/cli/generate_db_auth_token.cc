@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "client/assume_role.h"
 #include "client/aws_config.h"
 #include "common/clock.h"
 #include "token/token.h"
@@ -30,7 +31,8 @@ int generate(const GenerateOptions& options) {
   if (!context) return fail_with(context.error().message);
   auto region = client::resolve_region(*context, env, options.chain);
   if (!region) return fail_with(region.error().message);
-  auto credentials = client::resolve_credentials(*context, env);
+  client::StsRoleAssumer assumer(client::StsRoleAssumer::default_cache_dir(env));
+  auto credentials = client::resolve_credentials(*context, env, assumer);
   if (!credentials) return fail_with(credentials.error().message);
 
   const token::TokenSpec spec{options.hostname, static_cast<uint16_t>(options.port), *region,

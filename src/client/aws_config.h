@@ -14,13 +14,14 @@
 //             1. AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY (+ AWS_SECURITY_TOKEN or
 //                AWS_SESSION_TOKEN), unless --profile was given: an explicit profile disables
 //                the environment's credentials;
-//             2. the profile's `role_arn` (AssumeRole; refused for now, naming the profile);
+//             2. the profile's `role_arn`: AssumeRole, in client/assume_role.h (the
+//                two-argument resolve_credentials() here refuses such profiles, naming them);
 //             3. `web_identity_token_file`, SSO (`sso_start_url`/`sso_session`): refused;
 //             4. the credentials file section: aws_access_key_id, aws_secret_access_key,
 //                aws_session_token (or aws_security_token);
 //             5. `credential_process`: refused;
 //             6. the same keys in the config file's profile section.
-//   endpoint  AWS_ENDPOINT_URL, else the profile's `endpoint_url` (read, not acted on here).
+//   endpoint  AWS_ENDPOINT_URL, else the profile's `endpoint_url`.
 //
 // Error messages are the AWS CLI's, word for word where it has one. The functions read files
 // and the given Environment; they keep no state and may run on any thread.

@@ -68,6 +68,31 @@ api::HttpResponse plain_error(int status, std::string text) {
 beast::tcp_stream& tcp_layer(beast::tcp_stream& s) { return s; }
 beast::tcp_stream& tcp_layer(beast::ssl_stream<beast::tcp_stream>& s) { return s.next_layer(); }
 
+std::string too_large(const HttpServer::Shared& shared) {
+  return "request body larger than " + std::to_string(shared.limits.max_body_bytes) + " bytes";
+}
+
+// Answers a request that will not be read to its end, then closes gracefully: stop sending,
+// and read and drop what the client still sends for a moment, so that closing with unread
+// bytes does not reset the connection before the client has read the answer.
+template <class Stream>
+asio::awaitable<void> refuse(Stream& stream, std::shared_ptr<HttpServer::Shared> shared, int status, std::string text) {
+  auto res = to_beast(plain_error(status, std::move(text)), 11, false);
+  tcp_layer(stream).expires_after(shared->limits.body_timeout);
+  auto [write_ec, written] = co_await http::async_write(stream, res, kTuple);
+  (void)written;
+  if (write_ec) co_return;
+  beast::error_code ec;
+  tcp_layer(stream).socket().shutdown(tcp::socket::shutdown_send, ec);
+  tcp_layer(stream).expires_after(std::chrono::seconds(2));
+  char sink[4096];
+  for (size_t drained = 0; drained < (1u << 20);) {
+    auto [read_ec, n] = co_await tcp_layer(stream).async_read_some(asio::buffer(sink), kTuple);
+    if (read_ec) break;
+    drained += n;
+  }
+}
+
 template <class Stream>
 asio::awaitable<void> serve_requests(std::shared_ptr<HttpServer::Shared> shared, Stream& stream, std::string remote,
                                      bool tls) {
@@ -82,10 +107,10 @@ asio::awaitable<void> serve_requests(std::shared_ptr<HttpServer::Shared> shared,
     auto [header_ec, header_n] = co_await http::async_read_header(stream, buffer, parser, kTuple);
     (void)header_n;
     if (header_ec) {
-      if (header_ec == http::error::header_limit) {
-        auto res = to_beast(plain_error(431, "request headers too large"), 11, false);
-        co_await http::async_write(stream, res, kTuple);
-      }
+      if (header_ec == http::error::header_limit)
+        co_await refuse(stream, shared, 431, "request headers too large");
+      else if (header_ec == http::error::body_limit)  // a Content-Length over the limit
+        co_await refuse(stream, shared, 413, too_large(*shared));
       co_return;  // timeout, closed, or garbage: nothing more to say
     }
     RequestSlot request_slot(shared->in_flight);
@@ -93,13 +118,7 @@ asio::awaitable<void> serve_requests(std::shared_ptr<HttpServer::Shared> shared,
     auto [body_ec, body_n] = co_await http::async_read(stream, buffer, parser, kTuple);
     (void)body_n;
     if (body_ec) {
-      if (body_ec == http::error::body_limit) {
-        auto res = to_beast(plain_error(413, "request body larger than " +
-                                                 std::to_string(shared->limits.max_body_bytes) + " bytes"),
-                            parser.get().version(), false);
-        tcp_layer(stream).expires_after(shared->limits.body_timeout);
-        co_await http::async_write(stream, res, kTuple);
-      }
+      if (body_ec == http::error::body_limit) co_await refuse(stream, shared, 413, too_large(*shared));
       co_return;
     }
     http::request<http::string_body> req = parser.release();

@@ -64,11 +64,17 @@ def aws_error_code(stderr):
 
 
 class IamdbServer:
-    def __init__(self, account_id="123456789012", region="us-east-1", cli=env.DEBIAN_AWS):
-        """`cli`: the AWS CLI `aws()` runs unless told otherwise (see lib.env.aws_clis())."""
+    def __init__(self, account_id="123456789012", region="us-east-1", cli=env.DEBIAN_AWS, settings=None,
+                 server_env=None):
+        """`cli`: the AWS CLI `aws()` runs unless told otherwise (see lib.env.aws_clis()).
+        `settings`: {"section.key": value} to set in iamdb.toml before the server starts (e.g.
+        {"api.header_timeout_seconds": 2}). `server_env`: extra environment for the server
+        process (e.g. libfaketime's variables)."""
         self.account_id = account_id
         self.region = region
         self.cli = cli
+        self.settings = settings or {}
+        self.server_env = server_env or {}
         self.base = None
         self.data_dir = None
         self.endpoint = None
@@ -105,9 +111,9 @@ class IamdbServer:
             env.run([str(env.IAMDB_BIN), "init", "--data-dir", str(self.data_dir), "--region", self.region,
                      "--account-id", self.account_id, "--api-listen", f"127.0.0.1:{port}"])
             self.admin = _read_admin_key(self.data_dir / "credentials")
+            _apply_settings(self.data_dir / "iamdb.toml", self.settings)
             self._log = open(self.base / f"server{attempt}.log", "w+")
-            self._process = subprocess.Popen([str(env.IAMDB_BIN), "server", "--data-dir", str(self.data_dir)],
-                                             stdout=subprocess.PIPE, stderr=self._log, text=True)
+            self._spawn()
             ready = self._wait_ready()
             if ready:
                 fields = dict(part.split("=", 1) for part in ready.split()[1:])
@@ -139,6 +145,38 @@ class IamdbServer:
         self._process.kill()
         self._process.wait()
         raise IamdbError(f"iamdb server printed no ready line within {READY_TIMEOUT_S}s:\n{self.log()}")
+
+    def _spawn(self):
+        self._process = subprocess.Popen([str(env.IAMDB_BIN), "server", "--data-dir", str(self.data_dir)],
+                                         stdout=subprocess.PIPE, stderr=self._log, text=True,
+                                         env={**os.environ, **self.server_env})
+
+    def kill(self):
+        """SIGKILL: the server dies at once, mid-whatever (crash tests)."""
+        process, self._process = self._process, None
+        if process is not None:
+            process.kill()
+            process.wait()
+            process.stdout.close()
+
+    def restart(self):
+        """Starts the server again on the same data directory (after stop() or kill())."""
+        self._spawn()
+        ready = self._wait_ready()
+        if not ready:
+            raise IamdbError(f"iamdb server did not start again:\n{self.log()}")
+        fields = dict(part.split("=", 1) for part in ready.split()[1:])
+        self.endpoint = fields["api"]
+        self.verify_socket = fields.get("verify")
+
+    def start_second(self):
+        """Runs a second `iamdb server` on the same data directory and returns its
+        CompletedProcess (it must refuse)."""
+        return env.run([str(env.IAMDB_BIN), "server", "--data-dir", str(self.data_dir)], check=False, timeout=30)
+
+    def iamdb(self, *args, check=True):
+        """Runs the iamdb CLI with `args`."""
+        return env.run([str(env.IAMDB_BIN), *map(str, args)], check=check)
 
     def stop(self):
         """SIGTERM, then wait; a server that does not stop in time is killed and reported."""
@@ -239,6 +277,27 @@ class IamdbServer:
         return boto3.client(service, endpoint_url=self.endpoint, region_name=self.region,
                             aws_access_key_id=key_id, aws_secret_access_key=secret,
                             aws_session_token=token[0] if token else None)
+
+
+def _apply_settings(path, settings):
+    """Sets `section.key` values in the TOML file iamdb init wrote (one `key = value` per line
+    under `[section]`)."""
+    if not settings:
+        return
+    lines = path.read_text().splitlines()
+    for dotted, value in settings.items():
+        section, key = dotted.split(".", 1) if "." in dotted else ("", dotted)
+        literal = json.dumps(value) if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
+        current = ""
+        for i, line in enumerate(lines):
+            if line.startswith("["):
+                current = line.strip("[] ")
+            elif current == section and line.split("=")[0].strip() == key:
+                lines[i] = f"{key} = {literal}"
+                break
+        else:
+            raise AssertionError(f"no setting {dotted} in {path}")
+    path.write_text("\n".join(lines) + "\n")
 
 
 def _read_admin_key(path):
