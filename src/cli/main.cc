@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   add_server(app, run);
   add_audit(app, run);
   add_instance(app, run);
+  add_setup(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
