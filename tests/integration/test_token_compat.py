@@ -265,11 +265,15 @@ def test_errors_say_what_the_aws_cli_says(home, cli, case):
     assert ours.stderr.strip() == theirs.stderr.strip()
 
 
-def test_role_profile_is_refused_naming_the_profile(home):
+def test_role_profile_without_sts_endpoint_is_refused_naming_the_profile(home):
+    """A role_arn profile needs STS; with no endpoint_url anywhere, iamdb says so rather than
+    signing with the source profile's key (test_server.py covers the profile with an endpoint)."""
     out = iamdb_generate(generate_args("h", 5432, "u", "us-east-1", profile="assumer"), base_env(home))
     assert out.returncode != 0
-    assert "The config profile (assumer)" in out.stderr
+    assert out.stdout == ""
+    assert 'The profile "assumer"' in out.stderr
     assert "arn:aws:iam::123456789012:role/db" in out.stderr
+    assert "endpoint_url" in out.stderr
 
 
 def test_unparsable_config_names_the_file(home):
