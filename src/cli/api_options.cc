@@ -37,7 +37,7 @@ void ApiOptions::add_to(CLI::App* cmd) {
   cmd->add_option("--ca-bundle", ca_bundle, "CA certificate (PEM) to trust for an https:// endpoint");
 }
 
-Result<client::QueryClient> ApiOptions::client() const {
+Result<client::QueryClientOptions> ApiOptions::resolve() const {
   OverlayEnvironment env;
   client::ChainOptions chain{profile, region};
   if (!data_dir.empty()) {
@@ -66,7 +66,13 @@ Result<client::QueryClient> ApiOptions::client() const {
     return fail("which iamdb server? Give --endpoint-url http://HOST:PORT (the server's API), set "
                 "AWS_ENDPOINT_URL, add endpoint_url to the profile, or use --data-dir on the server's machine");
   o.ca_file = ca_bundle;
-  return client::QueryClient(std::move(o));
+  return o;
+}
+
+Result<client::QueryClient> ApiOptions::client() const {
+  auto options = resolve();
+  if (!options) return std::unexpected(options.error());
+  return client::QueryClient(std::move(*options));
 }
 
 }  // namespace iamdb::cli

@@ -22,6 +22,7 @@ struct ApiOptions {
 
   void add_to(CLI::App* cmd);
   // Resolves credentials, region and endpoint; the message says what is missing.
+  Result<client::QueryClientOptions> resolve() const;
   Result<client::QueryClient> client() const;
 };
 

@@ -20,6 +20,8 @@ void add_init(CLI::App& app, Runner& run);
 void add_server(CLI::App& app, Runner& run);
 void add_audit(CLI::App& app, Runner& run);
 void add_instance(CLI::App& app, Runner& run);
+void add_connect(CLI::App& app, Runner& run);
+void add_rotate_master_key(CLI::App& app, Runner& run);
 void add_setup(CLI::App& app, Runner& run);
 
 }  // namespace iamdb::cli

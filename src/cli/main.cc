@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   add_server(app, run);
   add_audit(app, run);
   add_instance(app, run);
+  add_connect(app, run);
+  add_rotate_master_key(app, run);
   add_setup(app, run);
   try {
     app.parse(argc, argv);

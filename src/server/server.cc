@@ -1,24 +1,19 @@
 // Bringing the daemon up, running it, and shutting it down cleanly.
 #include "server/server.h"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <cerrno>
-#include <cstring>
 #include <thread>
 
 #include "api/service.h"
 #include "audit/metrics.h"
 #include "audit/pipeline.h"
-#include "crypto/key_file.h"
 #include "iam/bootstrap.h"
 #include "registry/registry.h"
+#include "server/data_dir.h"
 #include "server/http_server.h"
 #include "server/verify_server.h"
 #include "server/workers.h"
@@ -33,37 +28,6 @@ namespace fs = std::filesystem;
 
 constexpr auto kDrainTimeout = std::chrono::seconds(10);
 constexpr auto kMaintenanceInterval = std::chrono::seconds(30);
-
-// Holds the data directory's lock file for the server's life.
-class DirectoryLock {
- public:
-  static Result<DirectoryLock> acquire(const fs::path& dir) {
-    const fs::path path = dir / "iamdb.lock";
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return fail("cannot open ", path.string(), ": ", std::strerror(errno));
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      char pid[32] = {};
-      const ssize_t n = ::pread(fd, pid, sizeof pid - 1, 0);
-      ::close(fd);
-      std::string who = n > 0 ? std::string(pid, static_cast<size_t>(n)) : "";
-      while (!who.empty() && (who.back() == '\n' || who.back() == ' ')) who.pop_back();
-      return fail("another iamdb server is already running on ", dir.string(),
-                  who.empty() ? "" : " (pid " + who + ")", "; stop it first, or use another --data-dir");
-    }
-    const std::string pid = std::to_string(::getpid()) + "\n";
-    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0)
-      spdlog::warn("could not record the pid in {}", path.string());
-    return DirectoryLock(fd);
-  }
-  DirectoryLock(DirectoryLock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-  ~DirectoryLock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-
- private:
-  explicit DirectoryLock(int fd) : fd_(fd) {}
-  int fd_;
-};
 
 struct Server::Parts {
   config::Config config;
@@ -161,9 +125,7 @@ Result<std::unique_ptr<Server>> Server::start(config::Config config) {
   if (!lock) return std::unexpected(lock.error());
   p.lock.emplace(std::move(*lock));
 
-  auto key = crypto::read_key_file(c.resolve(c.master_key));
-  if (!key) return std::unexpected(key.error());
-  auto store = store::SqliteStore::open(c.resolve(c.store.sqlite), *key);
+  auto store = open_store(c);
   if (!store) return std::unexpected(store.error());
   p.store = std::move(*store);
   auto account = p.store->account();
