@@ -109,7 +109,9 @@ int run_init(const InitOptions& o) {
     std::fprintf(stderr, "iamdb init: cannot create %s: %s\n", staging.c_str(), ec.message().c_str());
     return 1;
   }
-  fs::permissions(staging, fs::perms::owner_all, ec);
+  // 0711: others may pass through to the verify socket (0660, its group) but list nothing; every
+  // file inside is 0600 and the tls/ directory 0700.
+  fs::permissions(staging, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec, ec);
   config::Config staged = c;
   staged.data_dir = staging;
   auto key = populate(staging, staged, o.admin_user);

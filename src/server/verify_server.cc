@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <cstring>
@@ -132,6 +133,14 @@ Result<void> VerifyServer::listen(const std::filesystem::path& path, const std::
     if (!g) return fail("[verify] socket_group ", group, " is not a group on this machine");
     if (::chown(path.c_str(), static_cast<uid_t>(-1), g->gr_gid) != 0)
       return fail("cannot give the verify socket to group ", group, ": ", std::strerror(errno));
+    // The group reaches the socket only through directories it may search.
+    for (fs::path dir = fs::absolute(path).parent_path(); !dir.empty(); dir = dir.parent_path()) {
+      struct stat st {};
+      if (::stat(dir.c_str(), &st) == 0 && !(st.st_mode & S_IXOTH) && !(st.st_gid == g->gr_gid && (st.st_mode & S_IXGRP)))
+        spdlog::warn("group {} cannot reach the verify socket: {} is not searchable by it (chmod o+x it, or set "
+                     "[verify] socket to a path such as /run/iamdb/verify.sock)", group, dir.string());
+      if (dir == dir.root_path()) break;
+    }
   }
   if (::chmod(path.c_str(), 0660) != 0) return fail("cannot set the verify socket's mode: ", std::strerror(errno));
   path_ = path;

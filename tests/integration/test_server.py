@@ -5,6 +5,7 @@ import json
 import os
 import socket
 import sqlite3
+import stat
 import tempfile
 import threading
 import time
@@ -312,3 +313,19 @@ def test_lifecycle_second_start_refused_and_sigterm_drains():
         assert second.returncode != 0
         assert "already running" in second.stderr, second.stderr
         # stop() (on leaving the block) sends SIGTERM and requires exit status 0.
+
+
+def test_verify_socket_in_the_data_dir_reaches_the_database_group():
+    """`iamdb init` makes the data directory 0711: the database's OS group passes through to the
+    default socket (0660, [verify] socket_group) but lists nothing; when a directory above it is
+    closed to that group, the server says so at start."""
+    with IamdbServer(settings={"verify.socket_group": "postgres"}) as server:
+        assert stat.S_IMODE(os.stat(server.data_dir).st_mode) == 0o711
+        assert stat.S_IMODE(os.stat(server.data_dir / "master.key").st_mode) == 0o600
+        assert f"group postgres cannot reach the verify socket: {server.base} is not searchable" in server.log()
+        os.chmod(server.base, 0o755)
+        probe = "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print('reached')"
+        reached = env.run(["runuser", "-u", "postgres", "--", env.SYSTEM_PYTHON, "-c", probe, server.verify_socket])
+        assert reached.stdout.strip() == "reached"
+        listing = env.run(["runuser", "-u", "postgres", "--", "ls", str(server.data_dir)], check=False)
+        assert listing.returncode != 0
