@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh release
+# The walkthrough writes a PAM service and runs PostgreSQL as its own user: it needs root.
+if [ "$(id -u)" -ne 0 ]; then exec sudo --preserve-env=IAMDB_BUILD_DIR,TERM scripts/demo.sh; fi
 exec scripts/demo.sh
