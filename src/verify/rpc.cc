@@ -42,7 +42,7 @@ std::string format_refusal(std::string_view request_id, std::string_view reason)
   j["allow"] = false;
   j["request_id"] = request_id;
   j["reason"] = reason;
-  return j.dump();
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace iamdb::verify
