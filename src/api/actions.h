@@ -33,6 +33,7 @@ void register_iam_policy_actions(ActionTable& table);
 void register_iam_simulate_actions(ActionTable& table);
 void register_sts_actions(ActionTable& table);
 void register_rds_actions(ActionTable& table);
+void register_rds_session_actions(ActionTable& table);  // from register_rds_actions
 
 // XML namespaces of the three services' responses.
 inline constexpr std::string_view kIamXmlns = "https://iam.amazonaws.com/doc/2010-05-08/";

@@ -25,6 +25,8 @@
 
 namespace iamdb::api {
 
+class SessionDirectory;
+
 class Context {
  public:
   Context(const HttpRequest& http, const Params& params, std::string request_id,
@@ -81,6 +83,10 @@ class Context {
   // Runs `change` on a copy of the latest state and commits it.
   ApiResult<void> update(const std::function<ApiResult<void>(iam::State&)>& change);
 
+  // The gateways' live sessions, or nullptr when the server runs none.
+  SessionDirectory* sessions() const { return sessions_; }
+  void set_sessions(SessionDirectory* sessions) { sessions_ = sessions; }
+
   // Words added to this request's audit event (e.g. what was created); never a secret.
   std::string audit_detail;
 
@@ -93,6 +99,7 @@ class Context {
   const Clock& clock_;
   registry::Registry& registry_;
   const config::Config& config_;
+  SessionDirectory* sessions_ = nullptr;
 };
 
 // Writes a page of `items` (sorted by key) into `xml` under `<Element><member>...</member></Element>`

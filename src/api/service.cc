@@ -175,6 +175,7 @@ HttpResponse Service::handle_api(const HttpRequest& http, audit::Event& event) {
   }
 
   Context ctx(http, *params, rid, std::move(snapshot), std::move(*caller), clock_, registry_, config_);
+  ctx.set_sessions(sessions_);
   XmlWriter result;
   if (auto ok = handler(ctx, result); !ok) return refuse(ok.error(), service);
   event.outcome = audit::Outcome::kAllowed;

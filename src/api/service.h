@@ -12,6 +12,7 @@
 
 #include "api/actions.h"
 #include "api/http.h"
+#include "api/sessions.h"
 #include "audit/metrics.h"
 #include "audit/pipeline.h"
 #include "common/clock.h"
@@ -26,6 +27,8 @@ class Service {
           audit::Metrics& metrics);
 
   HttpResponse handle(HttpRequest&& request);
+  // The gateways' sessions, for DescribeDBSessions and KillDBSessions; must outlive the service.
+  void set_sessions(SessionDirectory* sessions) { sessions_ = sessions; }
 
  private:
   HttpResponse handle_api(const HttpRequest& request, audit::Event& event);
@@ -36,6 +39,7 @@ class Service {
   audit::Pipeline& audit_;
   audit::Metrics& metrics_;
   ActionTable actions_;
+  SessionDirectory* sessions_ = nullptr;
 };
 
 }  // namespace iamdb::api

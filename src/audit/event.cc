@@ -11,6 +11,7 @@ std::string_view kind_name(Kind k) {
   switch (k) {
     case Kind::kConnect: return "connect";
     case Kind::kApi: return "api";
+    case Kind::kSessionStart: return "session_start";
     case Kind::kSessionEnd: return "session_end";
   }
   return "?";
@@ -26,7 +27,7 @@ std::string_view outcome_name(Outcome o) {
 }
 
 std::optional<Kind> parse_kind(std::string_view s) {
-  for (Kind k : {Kind::kConnect, Kind::kApi, Kind::kSessionEnd})
+  for (Kind k : {Kind::kConnect, Kind::kApi, Kind::kSessionStart, Kind::kSessionEnd})
     if (kind_name(k) == s) return k;
   return std::nullopt;
 }

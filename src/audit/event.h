@@ -1,5 +1,6 @@
 // One audit event: a verify decision (a login attempt through a plugin or a gateway), an API
-// call, or the end of a gateway session. Events are values; sinks (the JSON-lines file, the
+// call, or the start or end of a gateway session (a connection refused before it was ready is a
+// session end with outcome denied). Events are values; sinks (the JSON-lines file, the
 // store) and metrics consume them.
 //
 // An event never holds a secret: no secret key, no token, no signature, no session token.
@@ -14,7 +15,7 @@
 
 namespace iamdb::audit {
 
-enum class Kind { kConnect, kApi, kSessionEnd };
+enum class Kind { kConnect, kApi, kSessionStart, kSessionEnd };
 enum class Outcome { kAllowed, kDenied, kError };
 
 struct Event {

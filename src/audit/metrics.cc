@@ -56,6 +56,17 @@ Metrics::Metrics() {
   declare("iamdb_verify_duration_seconds", "histogram", "Time to decide one IAM authentication attempt.");
   declare("iamdb_api_requests_total", "counter", "Query API requests, by action and outcome.");
   declare("iamdb_api_request_duration_seconds", "histogram", "Query API request latency, by action.");
+  declare("iamdb_gateway_connections", "gauge", "Client connections of the gateways, in every stage.");
+  declare("iamdb_gateway_clients", "gauge", "Gateway sessions ready for queries, by instance.");
+  declare("iamdb_gateway_backend_connections", "gauge", "Gateway backend connections, by instance and state.");
+  declare("iamdb_gateway_pool_waiting_clients", "gauge", "Clients waiting for a backend connection, by instance.");
+  declare("iamdb_gateway_pool_hits_total", "counter", "Clients given an idle pooled backend connection.");
+  declare("iamdb_gateway_pool_misses_total", "counter", "Clients for whom a backend connection was opened.");
+  declare("iamdb_gateway_pool_wait_timeouts_total", "counter", "Clients refused after waiting for a backend (53300).");
+  declare("iamdb_gateway_time_to_ready_seconds", "histogram",
+          "Time from accepting a gateway client to ReadyForQuery (TLS, log-in, backend), by instance.");
+  declare("iamdb_gateway_sessions_ended_total", "counter",
+          "Gateway connections that ended, by instance and reason (refusals included).");
 }
 
 void Metrics::declare(const std::string& name, const std::string& type, const std::string& help) {
@@ -94,6 +105,14 @@ void Metrics::count(const Event& e) {
   if (e.kind == Kind::kApi) {
     add("iamdb_api_requests_total", {{"action", e.action}, {"outcome", std::string(outcome_name(e.outcome))}});
     observe("iamdb_api_request_duration_seconds", {{"action", e.action}}, e.latency_ms / 1000.0);
+    return;
+  }
+  if (e.kind == Kind::kSessionStart) {
+    observe("iamdb_gateway_time_to_ready_seconds", {{"instance", e.instance}}, e.latency_ms / 1000.0);
+    return;
+  }
+  if (e.kind == Kind::kSessionEnd) {
+    add("iamdb_gateway_sessions_ended_total", {{"instance", e.instance}, {"reason", e.reason}});
     return;
   }
   if (e.kind != Kind::kConnect) return;

@@ -70,6 +70,25 @@ struct PolicyLimits {
   uint32_t session_bytes = 2048;
 };
 
+// The database gateways (docs/gateway.md). Per-instance settings (listen address, backend,
+// pool) are the instance's, set through the RDS API; these apply to every gateway.
+struct GatewayConfig {
+  std::string tls_cert;                       // path; empty: [tls] cert
+  std::string tls_key;                        // path; empty: [tls] key
+  uint32_t tls_reload_seconds = 10;           // how often changed certificate files are reloaded
+  uint32_t startup_timeout_seconds = 15;      // from accept to ready (TLS, startup, authentication)
+  uint32_t max_startup_packet_bytes = 10000;  // PostgreSQL's own limit
+  uint32_t max_password_bytes = 8192;         // a token is at most 8 KiB
+  uint32_t max_clients = 10000;               // client connections of all gateways
+  uint32_t auth_failures = 10;                // failed logins from one address within the window
+  uint32_t auth_failure_window_seconds = 60;  // ... refuse it for auth_block_seconds (0: never)
+  uint32_t auth_block_seconds = 300;
+  uint32_t iam_users_ttl_seconds = 10;        // how long the list of rds_iam members is trusted
+  uint32_t backend_connect_timeout_seconds = 10;
+  bool end_sessions_on_key_revocation = false;  // an Inactive or deleted key ends its sessions
+  bool allow_passwordless_relay = false;      // relay users the backend lets in without a password
+};
+
 struct StoreConfig {
   std::filesystem::path sqlite = "iamdb.db";
 };
@@ -86,6 +105,7 @@ struct Config {
   TlsConfig tls;
   AuditConfig audit;
   PolicyLimits policy_limits;
+  GatewayConfig gateway;
   StoreConfig store;
 
   // `p` if absolute, else data_dir / p.

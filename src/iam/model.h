@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/clock.h"
@@ -120,6 +121,38 @@ struct Session {
   std::string caller_arn;     // who called AssumeRole / GetSessionToken
 };
 
+// How the gateway serves an instance (docs/gateway.md): where it listens, how it reaches and
+// logs in to the database behind it, and its pool. An empty `listen` means no gateway.
+struct GatewaySettings {
+  // A per-user password the gateway logs in to the backend with (`password` mode, and the
+  // monitor user). A secret: sealed at rest, never logged, never returned by the API.
+  struct BackendPassword {
+    std::string user;
+    std::string password;
+    bool operator==(const BackendPassword&) const = default;
+  };
+
+  std::string listen;                        // HOST:PORT the gateway accepts clients on
+  std::string backend;                       // HOST:PORT, or the absolute path of a Unix socket
+  std::string backend_auth = "token";        // token | trust | password
+  std::string backend_tls = "disable";       // disable | require | verify-full
+  std::string backend_ca;                    // CA (PEM) for verify-full; empty: the system's
+  std::string monitor_user = "iamdb_monitor";  // low-privilege login that lists rds_iam members
+  std::string monitor_database = "postgres";
+  uint32_t max_backends = 100;               // backend connections of the instance
+  uint32_t max_backends_per_user = 0;        // 0: only the instance's limit
+  uint32_t pool_idle_timeout_seconds = 300;  // idle pooled connections older than this close
+  uint32_t pool_max_lifetime_seconds = 3600;
+  uint32_t pool_wait_timeout_seconds = 30;   // a client waits this long for a backend (53300)
+  std::string pool_reset_query = "DISCARD ALL";
+  uint32_t max_new_connections_per_second = 0;  // 0: no limit
+  std::vector<BackendPassword> backend_passwords;  // sorted by user
+
+  bool enabled() const { return !listen.empty(); }
+  const std::string* password_of(std::string_view user) const;
+  bool operator==(const GatewaySettings&) const = default;
+};
+
 // A database registered with iamdb: what tokens name and the IAM switch.
 struct Instance {
   std::string id;               // DBInstanceIdentifier, lower-case
@@ -130,6 +163,13 @@ struct Instance {
   std::string dbi_resource_id;  // db-XXXXXXXXXXXXXXXXXXXXXXXXXX, fixed
   bool iam_enabled = false;     // IAMDatabaseAuthenticationEnabled
   SystemTime created;
+  GatewaySettings gateway;
 };
+
+inline const std::string* GatewaySettings::password_of(std::string_view user) const {
+  for (const BackendPassword& p : backend_passwords)
+    if (p.user == user) return &p.password;
+  return nullptr;
+}
 
 }  // namespace iamdb::iam

@@ -11,6 +11,8 @@
 #include "api/service.h"
 #include "audit/metrics.h"
 #include "audit/pipeline.h"
+#include "gateway/postgres/gateway.h"
+#include "gateway/sessions.h"
 #include "iam/bootstrap.h"
 #include "registry/registry.h"
 #include "server/data_dir.h"
@@ -37,6 +39,10 @@ struct Server::Parts {
   audit::Metrics metrics;
   std::unique_ptr<audit::Pipeline> audit;
   std::unique_ptr<verify::Verifier> verifier;
+  // Declared before the workers: sessions still pending in the workers' io_contexts when those
+  // are destroyed refer to the gateway and its session table.
+  gateway::SessionTable sessions;
+  std::unique_ptr<gateway::pg::PostgresGateway> postgres_gateway;
   std::unique_ptr<Workers> workers;
   std::unique_ptr<VerifyServer> verify_server;
   asio::io_context control{2};
@@ -171,6 +177,12 @@ Result<std::unique_ptr<Server>> Server::start(config::Config config) {
     if (auto ok = configure_tls(*p.api_tls, c); !ok) return std::unexpected(ok.error());
   }
   p.api = std::make_unique<api::Service>(*p.registry, p.config, SystemClock::instance(), *p.audit, p.metrics);
+  p.api->set_sessions(&p.sessions);
+  std::vector<asio::io_context*> worker_contexts;
+  for (size_t i = 0; i < p.workers->size(); ++i) worker_contexts.push_back(&p.workers->at(i));
+  p.postgres_gateway = std::make_unique<gateway::pg::PostgresGateway>(gateway::pg::PostgresGateway::Services{
+      *p.registry, *p.verifier, *p.audit, p.metrics, p.sessions, p.config, std::move(worker_contexts),
+      SystemClock::instance()});
   HttpLimits http_limits;
   http_limits.max_body_bytes = c.api.max_body_bytes;
   http_limits.header_timeout = std::chrono::seconds(c.api.header_timeout_seconds);
@@ -195,6 +207,7 @@ Result<std::unique_ptr<Server>> Server::start(config::Config config) {
   p.audit->start();
   p.workers->start();
   p.verify_server->start();
+  p.postgres_gateway->start();
   p.http->start();
   p.signals.async_wait([&p](const boost::system::error_code& e, int signal) {
     if (e) return;
@@ -220,6 +233,7 @@ Server::~Server() {
     if (t.joinable()) t.join();
   p.workers->stop();
   p.workers->join();
+  p.postgres_gateway->shutdown_io();
   p.audit->stop();
 }
 
@@ -236,9 +250,13 @@ int Server::run() {
   // Stop accepting; let what is in flight finish.
   p.http->stop();
   p.verify_server->stop();
+  p.postgres_gateway->stop_accepting();
+  p.postgres_gateway->stop_sessions();
   p.maintenance.cancel();
   const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
-  const auto busy = [&p] { return p.http->requests_in_flight() + p.verify_server->requests_in_flight(); };
+  const auto busy = [&p] {
+    return p.http->requests_in_flight() + p.verify_server->requests_in_flight() + p.postgres_gateway->clients();
+  };
   while (busy() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   if (busy() > 0) spdlog::warn("{} requests still unanswered after {}s; closing them", busy(), kDrainTimeout.count());

@@ -12,6 +12,11 @@ using nlohmann::json;
 
 json time_json(SystemTime t) { return format_iso8601_millis(t); }
 
+// What a backend password is bound to: its instance and user, so it opens nowhere else.
+std::string backend_password_binding(std::string_view instance, std::string_view user) {
+  return "instance/" + std::string(instance) + "/backend-password/" + std::string(user);
+}
+
 SystemTime time_of(const json& j, const char* field) {
   const auto t = parse_iso8601(j.at(field).get<std::string>());
   if (!t) throw std::runtime_error(std::string("bad time in ") + field);
@@ -156,14 +161,35 @@ json Codec::encode(const iam::Session& v) const {
 }
 
 json Codec::encode(const iam::Instance& v) const {
-  return {{"id", v.id},
-          {"engine", v.engine},
-          {"host", v.host},
-          {"port", v.port},
-          {"aliases", v.aliases},
-          {"dbi_resource_id", v.dbi_resource_id},
-          {"iam_enabled", v.iam_enabled},
-          {"created", time_json(v.created)}};
+  json j = {{"id", v.id},
+            {"engine", v.engine},
+            {"host", v.host},
+            {"port", v.port},
+            {"aliases", v.aliases},
+            {"dbi_resource_id", v.dbi_resource_id},
+            {"iam_enabled", v.iam_enabled},
+            {"created", time_json(v.created)}};
+  const iam::GatewaySettings& g = v.gateway;
+  if (g == iam::GatewaySettings{}) return j;
+  json passwords = json::array();
+  for (const auto& p : g.backend_passwords)
+    passwords.push_back({{"user", p.user}, {"password", seal(p.password, backend_password_binding(v.id, p.user))}});
+  j["gateway"] = {{"listen", g.listen},
+                  {"backend", g.backend},
+                  {"backend_auth", g.backend_auth},
+                  {"backend_tls", g.backend_tls},
+                  {"backend_ca", g.backend_ca},
+                  {"monitor_user", g.monitor_user},
+                  {"monitor_database", g.monitor_database},
+                  {"max_backends", g.max_backends},
+                  {"max_backends_per_user", g.max_backends_per_user},
+                  {"pool_idle_timeout_seconds", g.pool_idle_timeout_seconds},
+                  {"pool_max_lifetime_seconds", g.pool_max_lifetime_seconds},
+                  {"pool_wait_timeout_seconds", g.pool_wait_timeout_seconds},
+                  {"pool_reset_query", g.pool_reset_query},
+                  {"max_new_connections_per_second", g.max_new_connections_per_second},
+                  {"backend_passwords", passwords}};
+  return j;
 }
 
 Result<iam::User> Codec::decode_user(const json& j) const {
@@ -272,7 +298,7 @@ Result<iam::Session> Codec::decode_session(const json& j) const {
 }
 
 Result<iam::Instance> Codec::decode_instance(const json& j) const {
-  return guarded<iam::Instance>("instance", [&] {
+  auto instance = guarded<iam::Instance>("instance", [&] {
     iam::Instance v;
     v.id = j.at("id").get<std::string>();
     v.engine = j.at("engine").get<std::string>();
@@ -282,8 +308,42 @@ Result<iam::Instance> Codec::decode_instance(const json& j) const {
     v.dbi_resource_id = j.at("dbi_resource_id").get<std::string>();
     v.iam_enabled = j.at("iam_enabled").get<bool>();
     v.created = time_of(j, "created");
+    if (j.contains("gateway")) {
+      const json& g = j.at("gateway");
+      iam::GatewaySettings& s = v.gateway;
+      s.listen = g.at("listen").get<std::string>();
+      s.backend = g.at("backend").get<std::string>();
+      s.backend_auth = g.at("backend_auth").get<std::string>();
+      s.backend_tls = g.at("backend_tls").get<std::string>();
+      s.backend_ca = g.at("backend_ca").get<std::string>();
+      s.monitor_user = g.at("monitor_user").get<std::string>();
+      s.monitor_database = g.at("monitor_database").get<std::string>();
+      s.max_backends = g.at("max_backends").get<uint32_t>();
+      s.max_backends_per_user = g.at("max_backends_per_user").get<uint32_t>();
+      s.pool_idle_timeout_seconds = g.at("pool_idle_timeout_seconds").get<uint32_t>();
+      s.pool_max_lifetime_seconds = g.at("pool_max_lifetime_seconds").get<uint32_t>();
+      s.pool_wait_timeout_seconds = g.at("pool_wait_timeout_seconds").get<uint32_t>();
+      s.pool_reset_query = g.at("pool_reset_query").get<std::string>();
+      s.max_new_connections_per_second = g.at("max_new_connections_per_second").get<uint32_t>();
+    }
     return v;
   });
+  if (!instance || !j.contains("gateway")) return instance;
+  // Backend passwords are sealed: open each, bound to this instance and user.
+  auto passwords = guarded<Result<std::vector<iam::GatewaySettings::BackendPassword>>>("instance", [&] {
+    std::vector<iam::GatewaySettings::BackendPassword> out;
+    for (const auto& p : j.at("gateway").at("backend_passwords")) {
+      std::string user = p.at("user").get<std::string>();
+      auto password = open(p, "password", backend_password_binding(instance->id, user));
+      if (!password) return Result<std::vector<iam::GatewaySettings::BackendPassword>>(std::unexpected(password.error()));
+      out.push_back({std::move(user), std::move(*password)});
+    }
+    return Result<std::vector<iam::GatewaySettings::BackendPassword>>(std::move(out));
+  });
+  if (!passwords) return std::unexpected(passwords.error());
+  if (!*passwords) return std::unexpected(passwords->error());
+  instance->gateway.backend_passwords = std::move(**passwords);
+  return instance;
 }
 
 }  // namespace iamdb::store

@@ -212,4 +212,53 @@ Result<NegotiateProtocolVersion> parse_negotiate_protocol_version(const Message&
   return out;
 }
 
+Result<std::vector<std::string_view>> parse_row_description(const Message& message) {
+  if (auto ok = expect(message, backend::kRowDescription); !ok) return std::unexpected(ok.error());
+  wire::BodyReader reader(message.body);
+  const auto count = reader.i16();
+  if (!count) return fail("RowDescription is too short for its column count");
+  if (*count < 0) return fail("RowDescription has a negative column count");
+  std::vector<std::string_view> names;
+  names.reserve(static_cast<size_t>(*count));
+  for (int16_t i = 0; i < *count; ++i) {
+    const auto name = reader.cstring();
+    // Table OID, column number, type OID, type size, type modifier, format code.
+    if (!name || !reader.bytes(4 + 2 + 4 + 2 + 4 + 2))
+      return fail("RowDescription announces ", std::to_string(*count), " columns but column ",
+                  std::to_string(i), " is truncated");
+    names.push_back(*name);
+  }
+  if (auto ok = no_trailing(reader, "RowDescription"); !ok) return std::unexpected(ok.error());
+  return names;
+}
+
+Result<std::vector<std::optional<std::string_view>>> parse_data_row(const Message& message) {
+  if (auto ok = expect(message, backend::kDataRow); !ok) return std::unexpected(ok.error());
+  wire::BodyReader reader(message.body);
+  const auto count = reader.i16();
+  if (!count) return fail("DataRow is too short for its column count");
+  if (*count < 0) return fail("DataRow has a negative column count");
+  std::vector<std::optional<std::string_view>> values;
+  values.reserve(static_cast<size_t>(*count));
+  for (int16_t i = 0; i < *count; ++i) {
+    const auto length = reader.i32();
+    if (!length)
+      return fail("DataRow announces ", std::to_string(*count), " columns but carries ",
+                  std::to_string(i));
+    if (*length == -1) {
+      values.emplace_back(std::nullopt);
+      continue;
+    }
+    if (*length < 0)
+      return fail("DataRow column ", std::to_string(i), " has length ", std::to_string(*length));
+    const auto value = reader.bytes(static_cast<size_t>(*length));
+    if (!value)
+      return fail("DataRow column ", std::to_string(i), " of ", std::to_string(*length),
+                  " bytes is truncated");
+    values.emplace_back(*value);
+  }
+  if (auto ok = no_trailing(reader, "DataRow"); !ok) return std::unexpected(ok.error());
+  return values;
+}
+
 }  // namespace iamdb::pgwire

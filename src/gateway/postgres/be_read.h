@@ -1,7 +1,8 @@
 // Reading what a backend (PostgreSQL server) sends, for the messages the gateway inspects:
 // Authentication* requests, ParameterStatus, BackendKeyData, ReadyForQuery, ErrorResponse and
 // NoticeResponse fields, CommandComplete, CopyInResponse / CopyOutResponse / CopyBothResponse
-// (the session is in COPY until CopyDone, CopyFail or an error) and NegotiateProtocolVersion.
+// (the session is in COPY until CopyDone, CopyFail or an error), NegotiateProtocolVersion, and
+// the RowDescription and DataRow of the gateway's own queries (the list of IAM users).
 // Formats follow the PostgreSQL 15 documentation, 55.7 and 55.8 (error and notice fields).
 //
 // Each parser takes a Message cut by MessageFramer, checks its type byte and that its body is
@@ -10,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -84,6 +86,14 @@ struct NegotiateProtocolVersion {
   std::vector<std::string_view> unrecognized_options;
 };
 [[nodiscard]] Result<NegotiateProtocolVersion> parse_negotiate_protocol_version(
+    const Message& message);
+
+// RowDescription: the column names, in order (the other per-column fields are checked for
+// length and skipped).
+[[nodiscard]] Result<std::vector<std::string_view>> parse_row_description(const Message& message);
+
+// DataRow: one value per column, nullopt for SQL NULL (length -1).
+[[nodiscard]] Result<std::vector<std::optional<std::string_view>>> parse_data_row(
     const Message& message);
 
 }  // namespace iamdb::pgwire

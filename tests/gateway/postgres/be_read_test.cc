@@ -257,5 +257,55 @@ TEST(ParseBackendMessages, NegotiateProtocolVersion) {
   }
 }
 
+// One RowDescription column: name, table OID, column number, type OID, size, modifier, format.
+std::string column(std::string_view name) {
+  return std::string(name) + '\0' + be32(0) + be16(0) + be32(19) + be16(64) + be32(0xffffffff) +
+         be16(0);
+}
+
+TEST(ParseBackendMessages, RowDescription) {
+  const std::string row = be16(2) + column("rolname") + column("x");
+  auto names = parse_row_description({'T', row});
+  ASSERT_TRUE(names) << names.error().message;
+  EXPECT_EQ(*names, (std::vector<std::string_view>{"rolname", "x"}));
+  EXPECT_TRUE(parse_row_description({'T', be16(0)})->empty());
+  const std::pair<std::string, const char*> bad[] = {
+      {"", "RowDescription is too short for its column count"},
+      {be16(0xffff), "RowDescription has a negative column count"},
+      {be16(2) + column("a"), "RowDescription announces 2 columns but column 1 is truncated"},
+      {be16(1) + column("a").substr(0, 10), "RowDescription announces 1 columns but column 0 is truncated"},
+      {be16(1) + "a", "RowDescription announces 1 columns but column 0 is truncated"},
+      {be16(0) + "x", "RowDescription has 1 unexpected trailing bytes"},
+  };
+  for (const auto& [body, error] : bad) {
+    auto got = parse_row_description({'T', body});
+    ASSERT_FALSE(got) << error;
+    EXPECT_EQ(got.error().message, error);
+  }
+}
+
+TEST(ParseBackendMessages, DataRow) {
+  const std::string values = be16(3) + be32(5) + "alice" + be32(0xffffffff) + be32(0);
+  auto row = parse_data_row({'D', values});
+  ASSERT_TRUE(row) << row.error().message;
+  ASSERT_EQ(row->size(), 3u);
+  EXPECT_EQ((*row)[0], "alice");
+  EXPECT_EQ((*row)[1], std::nullopt);
+  EXPECT_EQ((*row)[2], "");
+  const std::pair<std::string, const char*> bad[] = {
+      {"", "DataRow is too short for its column count"},
+      {be16(0x8000), "DataRow has a negative column count"},
+      {be16(2) + be32(1) + "a", "DataRow announces 2 columns but carries 1"},
+      {be16(1) + be32(0xfffffffe), "DataRow column 0 has length -2"},
+      {be16(1) + be32(6) + "alice", "DataRow column 0 of 6 bytes is truncated"},
+      {be16(1) + be32(1) + "ab", "DataRow has 1 unexpected trailing bytes"},
+  };
+  for (const auto& [body, error] : bad) {
+    auto got = parse_data_row({'D', body});
+    ASSERT_FALSE(got) << error;
+    EXPECT_EQ(got.error().message, error);
+  }
+}
+
 }  // namespace
 }  // namespace iamdb::pgwire

@@ -1,0 +1,95 @@
+// One end of a gateway connection as awaitable byte operations: a TCP or Unix stream socket,
+// plaintext or TLS, the TLS done by OpenSSL directly on the socket's descriptor.
+//
+// Why not asio::ssl::stream: it keeps two 17 KiB buffers of its own per connection, and OpenSSL
+// keeps two more for its BIO pair, so an idle TLS client would cost more than 64 KiB. Here
+// OpenSSL reads and writes the (non-blocking) socket itself and releases its record buffers
+// while the connection is idle (SSL_MODE_RELEASE_BUFFERS), and the caller brings the buffers it
+// reads into only when `wait_readable` says there is something to read.
+//
+// Concurrency: a Stream lives on one worker (one io_context thread). One coroutine may read
+// while another writes; never two readers or two writers at once. Reads and writes succeed,
+// report end of stream (read_some returning 0), or fail with the reason (OpenSSL's for TLS).
+// A write cut off half-way (cancelled, or failed after sending part) leaves the byte stream in
+// an unknown state: `write_interrupted()` says so, and nothing more should be written.
+// `detach`/`attach` hand an idle connection (descriptor and TLS state) to another worker.
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/io_context.hpp>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+
+namespace iamdb::gateway {
+
+namespace asio = boost::asio;
+using Socket = asio::generic::stream_protocol::socket;
+
+class Stream {
+ public:
+  explicit Stream(Socket socket);
+  Stream(Stream&& other) noexcept;
+  Stream& operator=(Stream&&) = delete;
+  ~Stream();
+
+  Socket& socket() { return socket_; }
+  bool tls() const { return ssl_ != nullptr; }
+  // "TLSv1.3", or "" without TLS.
+  std::string_view tls_version() const;
+
+  // The TLS handshake as a server with `context` (SSL_new takes its own reference).
+  asio::awaitable<Result<void>> accept_tls(SSL_CTX* context);
+  // The TLS handshake as a client. A non-empty `host` is sent as SNI and, when the context
+  // verifies peers, must match the certificate.
+  asio::awaitable<Result<void>> connect_tls(SSL_CTX* context, std::string host);
+
+  // Reads between 1 and into.size() bytes; 0 means the peer ended the stream.
+  asio::awaitable<Result<size_t>> read_some(std::span<char> into);
+  asio::awaitable<Result<void>> write_all(std::string_view bytes);
+  // Completes when a read would make progress: data (or the end of the stream) on the socket,
+  // or decrypted bytes already held by TLS.
+  asio::awaitable<Result<void>> wait_readable();
+
+  // Cancels the pending operations of this stream; they complete with an error.
+  void cancel();
+  // Shuts both directions down at the socket, so the peer and any pending read see the end.
+  void shutdown();
+  void close();
+  bool is_open() const { return socket_.is_open(); }
+  bool write_interrupted() const { return write_interrupted_; }
+
+  // True if the socket has bytes to read or has been closed by the peer, checked without
+  // blocking (an idle pooled backend must have neither).
+  bool readable_now();
+
+  // An idle connection handed between workers: the descriptor and the TLS state, owned.
+  struct Detached {
+    int fd = -1;
+    int family = 0;
+    SSL* ssl = nullptr;
+  };
+  // Gives up the socket and TLS state; the Stream is closed afterwards.
+  Detached detach();
+  static Stream attach(asio::io_context& io, Detached detached);
+  // Closes a detached connection that will not be attached again.
+  static void discard(Detached detached);
+
+ private:
+  enum class Want { kRead, kWrite };
+  asio::awaitable<Result<void>> wait_for(Want want);
+  asio::awaitable<Result<void>> handshake(bool server);
+  Error tls_error(std::string_view what, int code);
+
+  Socket socket_;
+  SSL* ssl_ = nullptr;
+  bool write_interrupted_ = false;
+};
+
+}  // namespace iamdb::gateway
