@@ -102,7 +102,10 @@ void add_value(std::map<std::string, std::string>& by_name, const std::string& n
 
 CanonicalHeaders canonical_headers(const Headers& headers) {
   std::map<std::string, std::string> by_name;
-  for (const Header& h : headers) add_value(by_name, to_lower(trim(h.name)), h.value);
+  for (const Header& h : headers) {
+    // A header without a name cannot be sent, so it is not signed either.
+    if (std::string name = to_lower(trim(h.name)); !name.empty()) add_value(by_name, name, h.value);
+  }
   return assemble(by_name);
 }
 

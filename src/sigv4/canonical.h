@@ -60,7 +60,7 @@ struct CanonicalHeaders {
   std::string signed_headers;  // "name1;name2;..."
 };
 
-// Signs every header of `headers`.
+// Signs every header of `headers` that has a name (one without cannot be sent).
 CanonicalHeaders canonical_headers(const Headers& headers);
 // Signs only the headers named in `names` (lower-case), as a verifier must: fails naming the first
 // one that the request does not carry.

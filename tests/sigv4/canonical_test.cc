@@ -92,6 +92,14 @@ TEST(CanonicalHeaders, LowerCasesSortsAndJoinsRepeats) {
   EXPECT_NE(missing.error().message.find("'x-c'"), std::string::npos);
 }
 
+TEST(CanonicalHeaders, LeavesOutAHeaderWithoutAName) {
+  // It cannot be sent, and signing it would list it in neither form a verifier can rebuild.
+  const Headers headers = {{" ", "x"}, {"Host", "example.com"}, {"", "y"}};
+  const CanonicalHeaders all = canonical_headers(headers);
+  EXPECT_EQ(all.block, "host:example.com\n");
+  EXPECT_EQ(all.signed_headers, "host");
+}
+
 TEST(StringToSign, HashesTheCanonicalRequest) {
   const CredentialScope scope{"20150830", "us-east-1", "iam"};
   EXPECT_EQ(scope.to_string(), "20150830/us-east-1/iam/aws4_request");
