@@ -1,6 +1,7 @@
 // `iamdb audit`: shows audit events from the store, filtered, newest last; `--follow` keeps
 // printing new events as the server records them.
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include "audit/event.h"
@@ -52,6 +53,11 @@ int run_audit(const AuditOptions& o) {
       o.config_file.empty() ? std::filesystem::path(o.data_dir) / "iamdb.toml" : std::filesystem::path(o.config_file);
   if (o.config_file.empty() && o.data_dir.empty()) {
     std::fprintf(stderr, "iamdb audit: give --data-dir DIR (the server's data directory) or --config FILE\n");
+    return 2;
+  }
+  if (std::error_code ec; !std::filesystem::exists(file, ec)) {
+    std::fprintf(stderr, "iamdb audit: %s does not exist: --data-dir must name the server's data directory (made by "
+                 "`iamdb init`), or --config its iamdb.toml\n", file.c_str());
     return 2;
   }
   auto config = config::load_config(file);

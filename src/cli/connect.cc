@@ -3,8 +3,12 @@
 // credentials, and runs psql (PostgreSQL) or mariadb (MySQL/MariaDB) over TLS with it. The
 // token reaches the client in its environment (PGPASSWORD / MYSQL_PWD), never on a command
 // line that other users could read in the process list.
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -32,14 +36,70 @@ int fail_with(const std::string& message, int code = 1) {
   return code;
 }
 
+// A libpq conninfo value: quoted when it holds a space, a quote or a backslash (libpq's rules).
+std::string conninfo_value(const std::string& value) {
+  if (!value.empty() && value.find_first_of(" '\\\t\n") == std::string::npos) return value;
+  std::string quoted = "'";
+  for (const char c : value) {
+    if (c == '\'' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return quoted + "'";
+}
+
+// Why nothing accepts TCP connections at host:port (refused, unreachable, a name that does not
+// resolve, no answer within two seconds), or an empty string when something does. The clients'
+// own messages for this are terse, and do not say which registered endpoint they tried.
+std::string unreachable(const std::string& host, const std::string& port) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (const int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0) return ::gai_strerror(rc);
+  std::string why = "no address";
+  for (const addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    const int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0) continue;
+    int error = 0;
+    if (::connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
+      error = errno;
+      if (error == EINPROGRESS) {
+        pollfd p{fd, POLLOUT, 0};
+        socklen_t size = sizeof error;
+        error = ::poll(&p, 1, 2000) == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) == 0 ? error
+                                                                                                          : ETIMEDOUT;
+      }
+    }
+    ::close(fd);
+    if (error == 0) {
+      why.clear();
+      break;
+    }
+    why = std::strerror(error);
+  }
+  ::freeaddrinfo(found);
+  return why;
+}
+
 int run_connect(const ConnectOptions& o) {
   auto resolved = o.api.resolve();
   if (!resolved) return fail_with(resolved.error().message);
   const client::QueryClient api(*resolved);
   auto described = api.call("rds", "DescribeDBInstances", {{"DBInstanceIdentifier", o.instance}});
+  const auto not_registered = [&] {
+    return fail_with("instance " + o.instance + " is not registered with the iamdb server at " +
+                     resolved->endpoint_url + ": `iamdb instance list` shows those that are; register it with "
+                     "`iamdb instance add --id " + o.instance + " --engine postgres|mariadb --endpoint HOST:PORT "
+                     "--enable-iam`");
+  };
+  if (!described && described.error().message.find("(DBInstanceNotFound)") != std::string::npos)
+    return not_registered();
+  if (!described && described.error().message.find("(AccessDenied)") != std::string::npos)
+    return fail_with(described.error().message + "\niamdb connect looks the instance up with rds:DescribeDBInstances: "
+                     "allow that action to this identity, next to rds-db:connect (or run it on the server's machine "
+                     "with --data-dir)");
   if (!described) return fail_with(described.error().message);
   const auto list = client::children(described->get_child("DBInstances", client::Xml{}), "DBInstance");
-  if (list.empty()) return fail_with("instance " + o.instance + " is not registered");
+  if (list.empty()) return not_registered();
   const client::Xml& db = *list.front();
   const std::string engine = client::text_at(db, "Engine");
   const std::string host = client::text_at(db, "Endpoint.Address");
@@ -63,9 +123,9 @@ int run_connect(const ConnectOptions& o) {
   std::vector<std::string> argv;
   std::string password_var;
   if (engine == "postgres") {
-    std::string conninfo = "host=" + target + " port=" + port + " user=" + o.user +
-                           " dbname=" + (o.database.empty() ? "postgres" : o.database);
-    conninfo += o.ssl_ca.empty() ? " sslmode=require" : " sslmode=verify-full sslrootcert=" + o.ssl_ca;
+    std::string conninfo = "host=" + conninfo_value(target) + " port=" + port + " user=" + conninfo_value(o.user) +
+                           " dbname=" + conninfo_value(o.database.empty() ? "postgres" : o.database);
+    conninfo += o.ssl_ca.empty() ? " sslmode=require" : " sslmode=verify-full sslrootcert=" + conninfo_value(o.ssl_ca);
     argv = {"psql", conninfo};
     password_var = "PGPASSWORD";
   } else {
@@ -83,6 +143,11 @@ int run_connect(const ConnectOptions& o) {
     std::printf("\n");
     return 0;
   }
+  if (const std::string why = unreachable(target, port); !why.empty())
+    return fail_with("cannot reach " + target + " port " + port + (o.host.empty() ? ", the endpoint registered for " +
+                     o.instance : std::string()) + " (" + why + "): is the database server running there? Start "
+                     "it, or if it listens elsewhere correct the endpoint with `iamdb instance modify --id " +
+                     o.instance + " --endpoint HOST:PORT`");
   ::setenv(password_var.c_str(), token.c_str(), 1);
   std::vector<char*> c_argv;
   for (auto& a : argv) c_argv.push_back(a.data());

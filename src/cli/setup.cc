@@ -104,6 +104,18 @@ std::string error_line(std::string_view text) {
   return std::string(fallback);
 }
 
+// What to do when the client could not reach the server at all (psql's "connection to server
+// ... failed", mariadb's ERROR 2002 / 2003), rather than running the SQL and failing.
+std::string connection_hint(std::string_view text) {
+  const bool unreachable = (text.find("connection to server") != std::string_view::npos &&
+                            text.find("failed") != std::string_view::npos) ||
+                           text.find("ERROR 2002") != std::string_view::npos ||
+                           text.find("ERROR 2003") != std::string_view::npos;
+  return unreachable ? ". Is the database server running? --apply-sql connects where --host and --port (or, for "
+                       "MariaDB, --socket) say: start the server, or give the address it listens on"
+                     : "";
+}
+
 // Runs SQL with the administration client (`argv` then `sql_flag` and the SQL text).
 class SqlClient {
  public:
@@ -121,7 +133,7 @@ class SqlClient {
     if (!output) return std::unexpected(output.error());
     if (output->exit_status != 0)
       return fail(argv_.front(), " failed (exit status ", std::to_string(output->exit_status), ") running `", sql,
-                  "`: ", error_line(output->err + output->out));
+                  "`: ", error_line(output->err + output->out), connection_hint(output->err + output->out));
     return output->out;
   }
 

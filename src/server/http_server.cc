@@ -196,10 +196,13 @@ Result<void> HttpServer::listen(const tcp::endpoint& endpoint) {
   if (a.open(endpoint.protocol(), ec); ec) return fail("cannot open a socket for ", where, ": ", ec.message());
   a.set_option(asio::socket_base::reuse_address(true), ec);
   if (a.bind(endpoint, ec); ec) {
-    a.close(ec);
+    beast::error_code ignored;
+    a.close(ignored);
     return fail("cannot listen on ", where, ": ", ec.message(),
-                ec == asio::error::address_in_use ? " (another program uses this port: stop it or choose another)"
-                                                  : "");
+                ec == asio::error::address_in_use
+                    ? " (another program, perhaps another iamdb server, uses this port: stop it, or choose another "
+                      "port with [api] listen in iamdb.toml)"
+                    : "");
   }
   if (a.listen(asio::socket_base::max_listen_connections, ec); ec)
     return fail("cannot listen on ", where, ": ", ec.message());

@@ -460,7 +460,12 @@ std::expected<VerifiedToken, TokenFailure> check_token(const TokenCheck& check, 
     ++endpoint_index;
   if (endpoint_index == check.endpoints.size())
     return failure(TokenReason::kEndpointMismatch, "token names ", quoted(t.host), " port ",
-                   std::to_string(t.port), ", not an endpoint of this instance");
+                   std::to_string(t.port), ", not an endpoint of this instance",
+                   check.endpoints.empty() ? std::string()
+                                           : " (" + check.endpoints[0].host + ":" +
+                                                 std::to_string(check.endpoints[0].port) + ")",
+                   ": sign tokens for the host and port clients connect to, or accept this one too with `iamdb "
+                   "instance modify --alias HOST:PORT`");
 
   // AKID/YYYYMMDD/region/service/aws4_request
   std::array<std::string_view, 5> credential;
