@@ -75,8 +75,12 @@ class MariaDB:
             self.plugin_dir.mkdir()
             for shared_object, soname in self.load_plugins:
                 shutil.copyfile(shared_object, self.plugin_dir / f"{soname}.so")
+            # Its own temporary directory: the bootstrap's temporary tables never meet another
+            # run's (two copies of the suite may run side by side).
+            (self.base / "tmp").mkdir()
             env.run([INSTALL_DB, "--no-defaults", "--user=root", f"--datadir={self.datadir}",
-                     "--skip-test-db", "--auth-root-authentication-method=socket"], timeout=180)
+                     "--skip-test-db", "--auth-root-authentication-method=socket",
+                     f"--tmpdir={self.base / 'tmp'}"], timeout=180)
             for attempt in range(START_ATTEMPTS):
                 self.port = env.free_port()
                 if self._launch():
@@ -93,7 +97,7 @@ class MariaDB:
         args = [MARIADBD, "--no-defaults", "--user=root", f"--datadir={self.datadir}",
                 f"--port={self.port}", f"--socket={self.socket}", "--bind-address=127.0.0.1",
                 f"--pid-file={self.base / 'mysqld.pid'}", f"--log-error={self.error_log}",
-                f"--plugin-dir={self.plugin_dir}", "--skip-log-bin",
+                f"--plugin-dir={self.plugin_dir}", f"--tmpdir={self.base / 'tmp'}", "--skip-log-bin",
                 "--innodb-buffer-pool-size=16M", "--max-connect-errors=1000000"]
         if self.tls:
             args += [f"--ssl-ca={self.tls.ca_cert}", f"--ssl-cert={self.tls.cert}",
