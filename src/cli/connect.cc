@@ -129,7 +129,8 @@ int run_connect(const ConnectOptions& o) {
     argv = {"psql", conninfo};
     password_var = "PGPASSWORD";
   } else {
-    argv = {"mariadb", "--host=" + target, "--port=" + port, "--user=" + o.user, "--ssl"};
+    // TCP even for "localhost", which the client would otherwise take as its Unix socket (no TLS).
+    argv = {"mariadb", "--protocol=TCP", "--host=" + target, "--port=" + port, "--user=" + o.user, "--ssl"};
     if (!o.ssl_ca.empty()) argv.insert(argv.end(), {"--ssl-ca=" + o.ssl_ca, "--ssl-verify-server-cert"});
     if (!o.database.empty()) argv.push_back(o.database);
     password_var = "MYSQL_PWD";

@@ -47,7 +47,6 @@ MARIADB_PLUGIN = env.BUILD_DIR / "plugins" / "mariadb" / "aws_authentication_plu
 REGION = "us-east-1"
 SESSION_TIMEOUT_S = 180
 # postgresql.md's `iamdb setup postgres --apply` writes this PAM service (its default name).
-DOC_PAM_SERVICE = PAM_DIR / "iamdb"
 SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -195,13 +194,11 @@ def mariadb(server_tls):
 
 @pytest.fixture(scope="module")
 def doc_pam_service():
-    """postgresql.md writes /etc/pam.d/iamdb; an existing one is put back afterwards."""
-    saved = DOC_PAM_SERVICE.read_bytes() if DOC_PAM_SERVICE.exists() else None
-    yield
-    if saved is None:
-        DOC_PAM_SERVICE.unlink(missing_ok=True)
-    else:
-        DOC_PAM_SERVICE.write_bytes(saved)
+    """postgresql.md writes the PAM service ${PAM_SERVICE:-iamdb}; the test names one of its own
+    (another copy of the suite may run beside it) and removes it afterwards."""
+    name = f"iamdb-doc-{secrets.token_hex(6)}"
+    yield name
+    (PAM_DIR / name).unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="module")
@@ -373,6 +370,7 @@ def test_page_runs(page, request, postgres, mariadb, modules, doc_pam_service):
     os.chmod(base, 0o755)  # the database servers' users enter IAMDB_RUN below it
     try:
         variables = page_environment(base, own, server, postgres, mariadb, modules, app_key)
+        variables["PAM_SERVICE"] = doc_pam_service
         print(run_session(page, blocks, variables, base))  # shown by pytest -s, or with a failure
     finally:
         shutil.rmtree(base, ignore_errors=True)
