@@ -23,5 +23,6 @@ void add_instance(CLI::App& app, Runner& run);
 void add_connect(CLI::App& app, Runner& run);
 void add_rotate_master_key(CLI::App& app, Runner& run);
 void add_setup(CLI::App& app, Runner& run);
+void add_sessions(CLI::App& app, Runner& run);
 
 }  // namespace iamdb::cli

@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   add_connect(app, run);
   add_rotate_master_key(app, run);
   add_setup(app, run);
+  add_sessions(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -127,6 +127,19 @@ std::string BackendTarget::describe() const {
   return config::ListenAddress{host, port}.to_string();
 }
 
+bool BackendTarget::loopback() const {
+  if (!unix_path.empty()) return false;
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  return !ec && address.is_loopback();
+}
+
+BackendTarget BackendTarget::for_relay() const {
+  BackendTarget relay = *this;
+  if (loopback()) relay.tls.reset();
+  return relay;
+}
+
 const std::string* BackendTarget::password_of(std::string_view user) const {
   const auto it = passwords.find(user);
   return it == passwords.end() ? nullptr : &it->second;

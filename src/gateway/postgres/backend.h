@@ -50,6 +50,15 @@ struct BackendTarget {
   static Result<BackendTarget> from(const iam::GatewaySettings& settings, std::chrono::seconds connect_timeout);
   // "127.0.0.1:5432" or the socket path, for logs.
   std::string describe() const;
+  // A loopback IP address (127.0.0.0/8, ::1): the connection never leaves the machine.
+  bool loopback() const;
+  // The target that password users' relayed log-ins use. Their SCRAM exchange cannot be bound
+  // to the backend's TLS channel (the client's TLS ends at the gateway), so libpq, having TLS to
+  // the gateway but seeing no SCRAM-SHA-256-PLUS offer, sends the "y" flag, which PostgreSQL
+  // refuses on a TLS connection (SQLSTATE 08P01, channel binding negotiation error). On
+  // loopback the relay therefore goes without TLS; to a remote TLS backend it keeps TLS, and
+  // such users need `channel_binding=disable` (or md5/password authentication).
+  BackendTarget for_relay() const;
   const std::string* password_of(std::string_view user) const;
 };
 

@@ -58,6 +58,16 @@ void append_raw(std::string& out, const pgwire::Message& m) {
 
 bool is_terminate_message(std::string_view bytes) { return bytes == std::string_view("X\0\0\0\4", 5); }
 
+// The DETAIL of the 57P01 error a stopped session's client gets.
+std::string_view stop_detail(StopReason reason) {
+  switch (reason) {
+    case StopReason::kKeyRevoked: return "The access key of this session was deactivated or deleted.";
+    case StopReason::kShutdown: return "The iamdb server is shutting down.";
+    case StopReason::kKilled: return "The session was ended with iamdb sessions kill.";
+  }
+  return {};
+}
+
 double seconds_since(SteadyClock::time_point t) {
   return std::chrono::duration<double>(SteadyClock::now() - t).count();
 }
@@ -478,7 +488,7 @@ awaitable<bool> ClientSession::login_iam() {
 }
 
 awaitable<bool> ClientSession::login_relay() {
-  auto opened = co_await open_backend(executor_, *runtime_->target);
+  auto opened = co_await open_backend(executor_, *runtime_->relay_target);
   if (!opened) {
     co_await refuse_backend(opened.error());
     co_return false;
@@ -665,9 +675,7 @@ awaitable<void> ClientSession::relay() {
   }
   if (stop_) {
     co_await send_fatal(sqlstate::kAdminShutdown, "terminating connection due to administrator command",
-                        *stop_ == StopReason::kKeyRevoked ? "The access key of this session was deactivated or deleted."
-                        : *stop_ == StopReason::kShutdown ? "The iamdb server is shutting down."
-                                                          : "The session was ended with iamdb sessions kill.");
+                        stop_detail(*stop_));
     end_reason_ = std::string(stop_reason_name(*stop_));
     client_->close();
     co_await release_backend(false);
@@ -850,7 +858,8 @@ awaitable<void> ClientSession::run() {
     // Ready without a backend: attach one when the client first says something.
     auto readable = co_await client_->wait_readable();
     if (stop_) {
-      co_await send_fatal(sqlstate::kAdminShutdown, "terminating connection due to administrator command");
+      co_await send_fatal(sqlstate::kAdminShutdown, "terminating connection due to administrator command",
+                          stop_detail(*stop_));
       end_reason_ = std::string(stop_reason_name(*stop_));
     } else if (!readable) {
       end_reason_ = "client_error";

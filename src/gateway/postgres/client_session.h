@@ -54,6 +54,7 @@ namespace iamdb::gateway::pg {
 struct InstanceRuntime {
   std::shared_ptr<const iam::Instance> instance;
   std::shared_ptr<const BackendTarget> target;
+  std::shared_ptr<const BackendTarget> relay_target;  // target.for_relay(): password users' log-ins
   std::unique_ptr<BackendPool> pool;
   std::shared_ptr<IamUsers> iam_users;
   std::unique_ptr<RateLimiter> rate;

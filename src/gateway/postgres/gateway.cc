@@ -98,6 +98,7 @@ std::shared_ptr<InstanceRuntime> PostgresGateway::make_runtime(std::shared_ptr<c
     return nullptr;
   }
   auto rt = std::make_shared<InstanceRuntime>();
+  rt->relay_target = std::make_shared<const BackendTarget>(target->for_relay());
   rt->target = std::make_shared<const BackendTarget>(std::move(*target));
   PoolLimits limits;
   limits.max_total = g.max_backends;

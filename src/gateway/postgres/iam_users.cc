@@ -17,6 +17,16 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 // A user not on the list is looked up again at most this often.
 constexpr auto kMissRefresh = std::chrono::seconds(1);
 
+// The monitor's startup parameters. Built outside the coroutine: GCC 12 destroys the
+// temporaries of a braced initializer list inside a coroutine twice.
+std::vector<pgwire::StartupParameter> monitor_parameters(const IamUsers::Options& options) {
+  std::vector<pgwire::StartupParameter> parameters;
+  parameters.push_back({"user", options.monitor_user});
+  parameters.push_back({"database", options.monitor_database});
+  parameters.push_back({"application_name", "iamdb gateway monitor"});
+  return parameters;
+}
+
 }  // namespace
 
 const std::string_view kIamMembersQuery =
@@ -32,7 +42,13 @@ asio::awaitable<void> refresh_members(std::shared_ptr<IamUsers> self) {
 }
 
 IamUsers::IamUsers(asio::io_context& monitor_io, std::shared_ptr<const BackendTarget> target, Options options)
-    : monitor_io_(monitor_io), target_(std::move(target)), options_(std::move(options)) {}
+    : monitor_io_(monitor_io), target_(std::move(target)), options_(std::move(options)) {
+  // The monitor is no IAM user: it logs in with its stored password whatever the instance's
+  // backend_auth (a token cannot answer md5 or SCRAM), or, without one, as trusted.
+  auto monitor = std::make_shared<BackendTarget>(*target_);
+  monitor->auth = monitor->password_of(options_.monitor_user) ? BackendAuth::kPassword : BackendAuth::kTrust;
+  monitor_target_ = std::move(monitor);
+}
 
 std::optional<bool> IamUsers::cached(const std::string& user, Clock::time_point now) const {
   if (!fetched_) return std::nullopt;
@@ -88,18 +104,19 @@ asio::awaitable<Result<std::unordered_set<std::string>>> IamUsers::query() {
       if (stopped_) co_return fail("the gateway of this instance is stopping");
     }
     if (!connection_) {
-      const std::string* password = target_->password_of(options_.monitor_user);
-      std::vector<pgwire::StartupParameter> parameters = {{"user", options_.monitor_user},
-                                                          {"database", options_.monitor_database},
-                                                          {"application_name", "iamdb gateway monitor"}};
-      auto session = co_await connect_backend(executor, *target_, std::move(parameters), password ? *password : "");
+      const std::string* password = monitor_target_->password_of(options_.monitor_user);
+      std::vector<pgwire::StartupParameter> parameters = monitor_parameters(options_);
+      // Named, not a conditional expression in the co_await: GCC 12 destroys such a temporary twice.
+      std::string secret = password ? *password : std::string();
+      auto session = co_await connect_backend(executor, *monitor_target_, std::move(parameters), std::move(secret));
       if (!session) co_return fail("the monitor user \"", options_.monitor_user, "\" cannot log in: ", session.error().reason);
       connection_.emplace(std::move(*session));
       reader_.emplace(pgwire::Peer::kBackend, 1u << 24);
     }
     Stream* stream = connection_->stream.get();
     Deadline deadline(executor, target_->connect_timeout, [stream] { stream->close(); });
-    auto rows = co_await simple_query(*stream, *reader_, std::string(kIamMembersQuery));
+    std::string sql(kIamMembersQuery);
+    auto rows = co_await simple_query(*stream, *reader_, std::move(sql));
     if (!rows) {
       last_error = deadline.expired() ? "the membership query timed out" : rows.error().message;
       connection_.reset();

@@ -9,6 +9,9 @@
 // and the caller refuses the log-in (rather than relaying a password that might belong to an
 // IAM user).
 //
+// The monitor logs in with its stored backend password (the instance's `backend_passwords`) in
+// every backend_auth mode, or without one as trusted.
+//
 // Refreshes run on one worker (`monitor_io`), over one connection kept open between refreshes;
 // concurrent callers share one refresh. Thread-safety: `is_iam` may be awaited from any worker.
 #pragma once
@@ -66,6 +69,7 @@ class IamUsers : public std::enable_shared_from_this<IamUsers> {
 
   boost::asio::io_context& monitor_io_;
   std::shared_ptr<const BackendTarget> target_;
+  std::shared_ptr<const BackendTarget> monitor_target_;  // target_, logging in as the monitor
   Options options_;
 
   mutable std::mutex mu_;
