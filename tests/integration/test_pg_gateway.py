@@ -15,10 +15,12 @@ protocol client (for SQLSTATEs and malformed packets), with tokens from the AWS 
 `iamdb generate-db-auth-token` naming the gateway's address. The audit log is read to check
 the precise reasons the clients are not told.
 """
+import io
 import json
 import os
 import re
 import secrets
+import select
 import shutil
 import socket
 import ssl
@@ -33,7 +35,7 @@ import pytest
 
 from lib import env
 from lib.iamdb import IamdbServer
-from lib.postgres import PAM_DIR, PostgreSQL
+from lib.postgres import BIN as PG_BIN, PAM_DIR, PostgreSQL
 from lib.tls import make_server_tls
 
 PAM_MODULE = env.BUILD_DIR / "plugins" / "pam" / "pam_iamdb.so"
@@ -185,7 +187,8 @@ def iamdb():
     settings = {"verify.socket": str(socket_dir / "verify.sock"), "verify.socket_group": "postgres",
                 "gateway.end_sessions_on_key_revocation": True,
                 # The refusal tests fail often from 127.0.0.1; the throttle has its own test.
-                "gateway.auth_failures": 1000}
+                "gateway.auth_failures": 1000,
+                "gateway.startup_timeout_seconds": 3}
     try:
         with IamdbServer(account_id=ACCOUNT, region=REGION, settings=settings) as server:
             server.audit = Audit(server.data_dir / "audit.log")
@@ -293,6 +296,14 @@ def wait_listening(iamdb, port, timeout=10):
         if "cannot listen" in iamdb.log():
             return False
     return False
+
+
+def modify_gateway(iamdb, *args):
+    """`iamdb instance modify` with gateway flags; waits until the new settings are in use."""
+    before = iamdb.log().count("new settings in use")
+    out = iamdb_cli(iamdb, "instance", "modify", "--id", INSTANCE, *args).stdout
+    wait_until(lambda: iamdb.log().count("new settings in use") > before, "the new gateway settings")
+    return out
 
 
 def set_backend(iamdb, pg, mode):
@@ -697,3 +708,144 @@ def test_each_backend_authentication_mode_logs_iam_users_in(iamdb, alice, gatewa
     # Password users keep working in every mode.
     assert psql(gateway, "bob", "bob-secret", iamdb.ca).stdout.strip() == "bob"
 
+
+
+# ---------------------------------------------------------------------------------- relaying
+
+
+def test_copy_notify_errors_large_rows_and_the_extended_protocol_are_relayed(iamdb, alice, gateway):
+    token = token_from_iamdb(alice, gateway, "alice")
+    conn = connect(gateway, "alice", token, iamdb.ca)
+    listener = connect(gateway, "alice", token, iamdb.ca)
+    conn.autocommit = listener.autocommit = True
+    try:
+        query(conn, "CREATE TEMP TABLE t (n int, s text)")
+        with conn.cursor() as cursor:
+            cursor.copy_expert("COPY t FROM STDIN", io.StringIO("".join(f"{i}\tx{i}\n" for i in range(5000))))
+            out = io.StringIO()
+            cursor.copy_expert("COPY t TO STDOUT", out)
+        assert one(conn, "SELECT count(*) FROM t") == 5000
+        assert len(out.getvalue().splitlines()) == 5000
+        assert len(one(conn, "SELECT repeat('y', 5000000)")) == 5_000_000
+        import psycopg2.errors
+        with pytest.raises(psycopg2.errors.DivisionByZero):
+            query(conn, "SELECT 1/0")
+        assert one(conn, "SELECT 2") == 2
+        query(listener, "LISTEN gateway_channel")
+        query(conn, "NOTIFY gateway_channel, 'hello'")
+
+        def notified():
+            listener.poll()
+            return listener.notifies
+        assert wait_until(notified, "the notification")[0].payload == "hello"
+    finally:
+        conn.close()
+        listener.close()
+    # Pipelined extended protocol: three Parse/Bind/Execute, one Sync.
+    raw = raw_login(gateway, "alice", token, iamdb.ca)
+    try:
+        def msg(kind, body):
+            return kind + struct.pack("!I", len(body) + 4) + body
+        batch = b""
+        for i in range(3):
+            batch += msg(b"P", b"\0SELECT $1::int * 2\0" + struct.pack("!hI", 1, 23))
+            batch += msg(b"B", b"\0\0" + struct.pack("!hh", 0, 1) + struct.pack("!I", 1) + str(i).encode() +
+                         struct.pack("!h", 0))
+            batch += msg(b"E", b"\0" + struct.pack("!I", 0))
+        raw.sock.sendall(batch + msg(b"S", b""))
+        rows = []
+        while True:
+            kind, body = raw.message()
+            if kind == b"D":
+                rows.append(body[6:].decode())
+            if kind == b"E":
+                raise AssertionError(error_fields(body))
+            if kind == b"Z":
+                break
+        assert rows == ["0", "2", "4"]
+    finally:
+        raw.close()
+
+
+# ---------------------------------------------------------------------------------- limits
+
+
+def startup_bytes(user):
+    body = struct.pack("!I", 196608) + b"user\0" + user.encode() + b"\0database\0postgres\0\0"
+    return struct.pack("!I", len(body) + 4) + body
+
+
+def test_a_client_sending_one_byte_at_a_time_is_cut_off_without_disturbing_others(iamdb, alice, gateway):
+    conn = connect(gateway, "alice", token_from_iamdb(alice, gateway, "alice"), iamdb.ca)
+    conn.autocommit = True
+    slow = socket.create_connection((HOST, gateway), timeout=10)
+    try:
+        started = time.monotonic()
+        answer = b""
+        for byte in startup_bytes("alice"):
+            try:
+                slow.sendall(bytes([byte]))
+            except OSError:
+                break
+            assert one(conn, "SELECT 1") == 1
+            readable, _, _ = select.select([slow], [], [], 0.5)  # one byte every half second
+            if readable:
+                answer = slow.recv(4096)
+                break
+        assert time.monotonic() - started < 3 + 3
+        assert answer[:1] == b"E", answer
+        assert error_fields(answer[5:])["C"] == "57014", answer
+    finally:
+        slow.close()
+        conn.close()
+
+
+def test_an_exhausted_pool_refuses_with_53300_after_the_wait(iamdb, alice, gateway, pg):
+    import psycopg2
+    modify_gateway(iamdb, "--max-backends", "1", "--pool-wait-timeout", "1")
+    token = token_from_iamdb(alice, gateway, "alice")
+    holder = connect(gateway, "alice", token, iamdb.ca)
+    try:
+        query(holder, "SELECT 1")  # psycopg2 keeps the transaction open: the backend stays taken
+        waiting = connect(gateway, "alice", token, iamdb.ca)
+        iamdb.audit.mark()
+        started = time.monotonic()
+        with pytest.raises(psycopg2.OperationalError):
+            query(waiting, "SELECT 1")
+        assert 0.9 < time.monotonic() - started < 5
+        waiting.close()
+        end = iamdb.audit.session_end("pool_wait_timeout")
+        assert "no backend connection of instance pg-gw became free within 1 s" in end["detail"], end
+        raw = raw_login(gateway, "alice", token, iamdb.ca)
+        try:
+            body = b"SELECT 1\0"
+            raw.sock.sendall(b"Q" + struct.pack("!I", len(body) + 4) + body)
+            assert raw.error()["C"] == "53300"
+        finally:
+            raw.close()
+    finally:
+        holder.close()
+        modify_gateway(iamdb, "--max-backends", "100", "--pool-wait-timeout", "30")
+
+
+def test_a_backend_restart_gives_the_client_a_clean_error_and_the_next_client_a_working_session(
+        iamdb, alice, gateway, pg):
+    import psycopg2
+    token = token_from_iamdb(alice, gateway, "alice")
+    pooled = connect(gateway, "alice", token, iamdb.ca)
+    pooled.autocommit = True
+    assert one(pooled, "SELECT 1") == 1
+    pooled.close()  # its backend is now idle in the pool
+    busy = connect(gateway, "alice", token, iamdb.ca)
+    busy.autocommit = True
+    assert one(busy, "SELECT 1") == 1
+    env.run(["runuser", "-u", "postgres", "--", str(PG_BIN / "pg_ctl"), "-D", str(pg.datadir), "-l",
+             str(pg.log_file), "-m", "fast", "-w", "restart"], timeout=120)
+    with pytest.raises(psycopg2.OperationalError):
+        query(busy, "SELECT 1")
+    busy.close()
+    for client in range(2):
+        with connect(gateway, "alice", token, iamdb.ca) as fresh:
+            assert one(fresh, "SELECT current_user") == "alice", client
+        fresh.close()
+    assert psql(gateway, "bob", "bob-secret", iamdb.ca).stdout.strip() == "bob"
