@@ -767,6 +767,39 @@ def test_copy_notify_errors_large_rows_and_the_extended_protocol_are_relayed(iam
         raw.close()
 
 
+def metric(iamdb, name, **labels):
+    """The value of one sample on /metrics, or None."""
+    import urllib.request
+    text = urllib.request.urlopen(f"{iamdb.endpoint}/metrics", timeout=10).read().decode()
+    wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
+    for line in text.splitlines():
+        if line.startswith(f"{name}{{{wanted}}} ") or (not labels and line.startswith(f"{name} ")):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def test_metrics_show_clients_pool_and_time_to_ready(iamdb, alice, gateway):
+    token = token_from_iamdb(alice, gateway, "alice")
+    first = connect(gateway, "alice", token, iamdb.ca)
+    first.autocommit = True
+    assert one(first, "SELECT 1") == 1
+    first.close()  # its backend goes back to the pool: the next client is a pool hit
+    conn = connect(gateway, "alice", token, iamdb.ca)
+    conn.autocommit = True
+    try:
+        assert one(conn, "SELECT 1") == 1
+        # The gauges are published once a second.
+        wait_until(lambda: metric(iamdb, "iamdb_gateway_clients", instance=INSTANCE) == 1.0, "one client")
+        assert metric(iamdb, "iamdb_gateway_backend_connections", instance=INSTANCE, state="in_use") >= 1
+        assert metric(iamdb, "iamdb_gateway_pool_hits_total", instance=INSTANCE) >= 1
+        assert metric(iamdb, "iamdb_gateway_pool_misses_total", instance=INSTANCE) >= 1
+        assert metric(iamdb, "iamdb_gateway_time_to_ready_seconds_count", instance=INSTANCE) >= 1
+        assert metric(iamdb, "iamdb_gateway_sessions_ended_total", instance=INSTANCE, reason="client_terminated") >= 1
+    finally:
+        conn.close()
+    wait_until(lambda: metric(iamdb, "iamdb_gateway_clients", instance=INSTANCE) == 0.0, "no client")
+
+
 # ---------------------------------------------------------------------------------- limits
 
 
