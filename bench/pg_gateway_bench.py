@@ -8,7 +8,7 @@
   3. the gateway's memory per idle TLS client: RSS growth of the iamdb server with N clients
      logged in and idle, divided by N.
 
-Then a table with the ratios and the issue's targets. Not a test: nothing is asserted.
+Then a table with the ratios and the project's targets. Not a test: nothing is asserted.
 
     bench/pg_gateway_bench.py [--seconds 10] [--clients 8] [--idle-clients 2000]
 

@@ -1,5 +1,5 @@
 // Policy evaluation cost on the verify hot path: a user with 10 attached policies of 10
-// statements each, asked for rds-db:connect with the context the gateway fills. The issue's
+// statements each, asked for rds-db:connect with the context the gateway fills. The
 // budget is 5 µs per decision on one core; the benchmark prints it, nothing asserts it.
 #include <benchmark/benchmark.h>
 
