@@ -68,6 +68,9 @@ class Audit:
     def mark(self):
         self.position = len(self._events())
 
+    def since_mark(self):
+        return self._events()[self.position:]
+
     def wait_for(self, predicate, what):
         """The first event after the mark that satisfies `predicate` (polls while the audit thread
         writes)."""
@@ -102,8 +105,9 @@ class RawClient:
     """The PostgreSQL protocol spoken by hand, to see exact SQLSTATEs and to send what no
     library sends."""
 
-    def __init__(self, port, timeout=20):
-        self.sock = socket.create_connection((HOST, port), timeout=timeout)
+    def __init__(self, port, timeout=20, source=None):
+        self.sock = socket.create_connection((HOST, port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
 
     def close(self):
         self.sock.close()
@@ -145,6 +149,21 @@ class RawClient:
             if kind == b"E":
                 return error_fields(body)
 
+    def query(self, sql):
+        """A simple query; returns its rows' first columns as text (raises on an ErrorResponse)."""
+        body = sql.encode() + b"\0"
+        self.sock.sendall(b"Q" + struct.pack("!I", len(body) + 4) + body)
+        rows = []
+        while True:
+            kind, body = self.message()
+            if kind == b"D":
+                (length,) = struct.unpack("!i", body[2:6])
+                rows.append(body[6:6 + length].decode())
+            elif kind == b"E":
+                raise AssertionError(f"query refused: {error_fields(body)}")
+            elif kind == b"Z":
+                return rows
+
     def closed_by_server(self):
         try:
             return self.sock.recv(1) == b""
@@ -152,9 +171,9 @@ class RawClient:
             return True
 
 
-def raw_login(port, user, token, ca):
+def raw_login(port, user, token, ca, source=None):
     """A RawClient logged in over TLS with `token` and ready for queries."""
-    raw = RawClient(port)
+    raw = RawClient(port, source=source)
     raw.start_tls(ca)
     raw.startup(user)
     raw.message()
@@ -224,6 +243,17 @@ def connect_policy():
 def new_identity(iamdb, user, profile):
     key = iamdb.aws_json("iam", "create-access-key", "--user-name", user)["AccessKey"]
     return Identity(iamdb, profile, key["AccessKeyId"], key["SecretAccessKey"])
+
+
+def quick_identity(iamdb, user, create_user=True):
+    """A new access key of `user` (created with the connect policy unless it exists), through
+    boto3: no CLI process per call."""
+    iam = iamdb.client("iam")
+    if create_user:
+        iam.create_user(UserName=user)
+        iam.put_user_policy(UserName=user, PolicyName="connect", PolicyDocument=json.dumps(connect_policy()))
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    return Identity(iamdb, f"{user}-{key['AccessKeyId'][-4:]}", key["AccessKeyId"], key["SecretAccessKey"])
 
 
 @pytest.fixture(scope="module")
@@ -402,6 +432,34 @@ def test_without_tls_the_client_gets_28000_before_any_password_is_asked(iamdb, a
     result = psql(gateway, "alice", token_from_iamdb(alice, gateway, "alice"), iamdb.ca, sslmode="disable")
     assert result.returncode != 0
     assert "accepts only TLS connections" in result.stderr, result.stderr
+
+
+def test_gssencrequest_is_answered_n_and_the_client_goes_on_with_tls(iamdb, alice, gateway):
+    iamdb.audit.mark()
+    raw = RawClient(gateway)
+    try:
+        raw.sock.sendall(struct.pack("!II", 8, 80877104))  # GSSENCRequest
+        assert raw.recv_exact(1) == b"N"
+        raw.start_tls(iamdb.ca)
+        raw.startup("alice")
+        kind, body = raw.message()
+        assert (kind, struct.unpack("!I", body)[0]) == (b"R", 3)  # AuthenticationCleartextPassword
+        raw.password(token_from_iamdb(alice, gateway, "alice"))
+        while raw.message()[0] != b"Z":
+            pass
+        assert raw.query("SELECT current_user") == ["alice"]
+    finally:
+        raw.close()
+    # libpq's gssencmode=prefer (its default where it has GSSAPI) falls back the same way.
+    result = psql(gateway, "alice", token_from_iamdb(alice, gateway, "alice"), iamdb.ca)
+    assert result.returncode == 0 and result.stdout.strip() == "alice", result.stderr
+    # Both sessions' audit events are written before the next test marks the log.
+    def written(kind, reasons):
+        return sum(e["kind"] == kind and e.get("via") == "gateway" and e["reason"] in reasons
+                   for e in iamdb.audit.since_mark())
+    wait_until(lambda: written("connect", ["allowed"]) >= 2 and
+               written("session_end", ["client_terminated", "client_closed"]) >= 2,
+               "the two sessions' events in the audit log")
 
 
 REFUSALS = [
@@ -650,6 +708,78 @@ def test_making_an_access_key_inactive_ends_its_sessions_at_once(iamdb, gateway)
         raw.close()
 
 
+def assert_stopped(raw, case):
+    fields = raw.error()
+    assert (fields["C"], fields["M"]) == ("57P01", "terminating connection due to administrator command"), \
+        (case, fields)
+    assert raw.closed_by_server(), case
+
+
+def test_sessions_kill_by_access_key_and_by_principal_ends_exactly_those(iamdb, alice, gateway):
+    frank = quick_identity(iamdb, "frank")
+    alice2 = quick_identity(iamdb, "alice", create_user=False)
+    alice_arn = f"arn:aws:iam::{ACCOUNT}:user/alice"
+    sessions = {
+        "alice, first key": raw_login(gateway, "carol", token_from_iamdb(alice, gateway, "carol"), iamdb.ca),
+        "alice, second key": raw_login(gateway, "carol", token_from_iamdb(alice2, gateway, "carol"), iamdb.ca),
+        "frank": raw_login(gateway, "carol", token_from_iamdb(frank, gateway, "carol"), iamdb.ca),
+    }
+    bob = connect(gateway, "bob", "bob-secret", iamdb.ca)
+    bob.autocommit = True
+
+    def still_serving(names):
+        for name in names:
+            assert sessions[name].query("SELECT current_user") == ["carol"], name
+        assert one(bob, "SELECT current_user") == "bob"
+
+    try:
+        still_serving(sessions)
+        iamdb.audit.mark()
+        out = iamdb_cli(iamdb, "sessions", "kill", "--access-key", alice2.key_id).stdout
+        assert "ended 1 session(s)" in out and alice2.key_id in out and alice.key_id not in out, out
+        assert_stopped(sessions["alice, second key"], "by access key")
+        end = iamdb.audit.session_end("killed")
+        assert end["access_key_id"] == alice2.key_id, end
+        still_serving(["alice, first key", "frank"])
+
+        out = iamdb_cli(iamdb, "sessions", "kill", "--principal", alice_arn).stdout
+        assert "ended 1 session(s)" in out and alice.key_id in out, out
+        assert_stopped(sessions["alice, first key"], "by principal")
+        still_serving(["frank"])
+        listing = sessions_list(iamdb)
+        assert alice_arn not in listing and frank.key_id in listing, listing
+        # Nothing left to match: nothing ends.
+        out = iamdb_cli(iamdb, "sessions", "kill", "--principal", alice_arn).stdout
+        assert "ended 0 session(s)" in out, out
+        still_serving(["frank"])
+    finally:
+        for raw in sessions.values():
+            raw.close()
+        bob.close()
+        iamdb.client("iam").delete_access_key(UserName="alice", AccessKeyId=alice2.key_id)
+
+
+def test_sessions_list_and_kill_need_their_permissions(iamdb, alice, gateway):
+    grace = quick_identity(iamdb, "grace")
+    raw = raw_login(gateway, "carol", token_from_iamdb(alice, gateway, "carol"), iamdb.ca)
+    try:
+        session_id = next(l for l in sessions_list(iamdb).splitlines() if " carol@postgres " in l).split()[0]
+        api = ["--endpoint-url", iamdb.endpoint, "--ca-bundle", iamdb.ca]
+        cases = [("list", ["sessions", "list"]),
+                 ("kill by id", ["sessions", "kill", session_id]),
+                 ("kill by principal", ["sessions", "kill", "--principal", f"arn:aws:iam::{ACCOUNT}:user/alice"]),
+                 ("kill by access key", ["sessions", "kill", "--access-key", alice.key_id])]
+        for case, args in cases:
+            result = env.run([str(env.IAMDB_BIN), *args, *map(str, api)], check=False, env=grace.environment())
+            assert result.returncode != 0, (case, result.stdout)
+            assert "AccessDenied" in result.stderr and "rds:" in result.stderr, (case, result.stderr)
+            assert session_id not in result.stdout, case
+        assert raw.query("SELECT current_user") == ["carol"]  # nothing ended
+        assert session_id in sessions_list(iamdb)
+    finally:
+        raw.close()
+
+
 # ---------------------------------------------------------------------------------- protection
 
 
@@ -789,8 +919,10 @@ def test_metrics_show_clients_pool_and_time_to_ready(iamdb, alice, gateway):
     try:
         assert one(conn, "SELECT 1") == 1
         # The gauges are published once a second.
-        wait_until(lambda: metric(iamdb, "iamdb_gateway_clients", instance=INSTANCE) == 1.0, "one client")
-        assert metric(iamdb, "iamdb_gateway_backend_connections", instance=INSTANCE, state="in_use") >= 1
+        # A tick may fall between the client being ready and its first query taking a backend.
+        wait_until(lambda: metric(iamdb, "iamdb_gateway_clients", instance=INSTANCE) == 1.0 and
+                   metric(iamdb, "iamdb_gateway_backend_connections", instance=INSTANCE, state="in_use") >= 1,
+                   "one client holding a backend")
         assert metric(iamdb, "iamdb_gateway_pool_hits_total", instance=INSTANCE) >= 1
         assert metric(iamdb, "iamdb_gateway_pool_misses_total", instance=INSTANCE) >= 1
         assert metric(iamdb, "iamdb_gateway_time_to_ready_seconds_count", instance=INSTANCE) >= 1
@@ -859,6 +991,37 @@ def test_an_exhausted_pool_refuses_with_53300_after_the_wait(iamdb, alice, gatew
     finally:
         holder.close()
         modify_gateway(iamdb, "--max-backends", "100", "--pool-wait-timeout", "30")
+
+
+def test_the_new_connection_rate_limit_refuses_with_53400_and_lets_clients_in_again(iamdb, alice, gateway):
+    modify_gateway(iamdb, "--max-new-connections-per-second", "1")
+    try:
+        iamdb.audit.mark()
+        # A burst of connections, opened together: the first takes the second's only token.
+        burst = [RawClient(gateway, timeout=10) for _ in range(6)]
+        states = []
+        for raw in burst:
+            raw.sock.sendall(startup_bytes("alice"))  # no TLS: admitted clients get 28000, refused ones 53400
+            states.append(raw.error())
+            raw.close()
+        codes = [f["C"] for f in states]
+        assert "28000" in codes and "53400" in codes and set(codes) == {"28000", "53400"}, states
+        refused = next(f for f in states if f["C"] == "53400")
+        assert refused["M"] == "instance pg-gw accepts at most 1 new connections per second; try again", refused
+        end = iamdb.audit.session_end("rate_limited")
+        assert (end["outcome"], end["instance"], end["source"]) == ("denied", INSTANCE, HOST), end
+        # The bucket refills: a client gets in again.
+        token = token_from_iamdb(alice, gateway, "alice")
+        wait_until(lambda: psql(gateway, "alice", token, iamdb.ca).returncode == 0, "a client after the burst",
+                   timeout=10)
+    finally:
+        modify_gateway(iamdb, "--max-new-connections-per-second", "0")
+    # Without the limit, a burst is let in.
+    burst = [RawClient(gateway, timeout=10) for _ in range(6)]
+    for raw in burst:
+        raw.sock.sendall(startup_bytes("alice"))
+        assert raw.error()["C"] == "28000"
+        raw.close()
 
 
 def test_a_backend_restart_gives_the_client_a_clean_error_and_the_next_client_a_working_session(
