@@ -66,7 +66,17 @@ class Audit:
         return [json.loads(line) for line in self.path.read_text().splitlines() if line.strip()]
 
     def mark(self):
-        self.position = len(self._events())
+        """Marks the end of the log once earlier activity has landed: the audit thread writes
+        events up to 100 ms after they happen, so the log must stay unchanged for longer than
+        that, or an earlier test's event would count as one of ours."""
+        deadline = time.monotonic() + AUDIT_TIMEOUT_S
+        count = len(self._events())
+        while time.monotonic() < deadline:
+            time.sleep(0.15)  # longer than the audit thread's write interval
+            settled, count = count, len(self._events())
+            if count == settled:
+                break
+        self.position = count
 
     def since_mark(self):
         return self._events()[self.position:]

@@ -125,6 +125,10 @@ class ClientSession final : public SessionControl, public std::enable_shared_fro
   awaitable<RelayEnd> pump_backend();
   awaitable<void> relay();
   awaitable<void> release_backend(bool reusable);
+  // Sends `request` (an authentication request) and reads the client's answer; on a closed
+  // client, the startup timeout or a malformed message, ends the log-in (refusing where the
+  // client can still hear it) and returns nothing.
+  awaitable<std::optional<pgwire::Message>> ask_client(std::string_view request, MessageReader& reader);
   awaitable<void> refuse(std::string_view state, std::string message, std::string reason);
   awaitable<void> refuse_backend(const BackendFailure& failure);
   awaitable<void> send_fatal(std::string_view state, std::string_view message, std::string_view detail = {});
@@ -210,6 +214,26 @@ awaitable<void> ClientSession::send_fatal(std::string_view state, std::string_vi
                                      .detail = detail});
   Deadline deadline(executor_, std::chrono::seconds(5), [c = client_.get()] { c->close(); });
   (void)co_await client_->write_all(out);
+}
+
+awaitable<std::optional<pgwire::Message>> ClientSession::ask_client(std::string_view request,
+                                                                    MessageReader& reader) {
+  if (auto ok = co_await client_->write_all(request); !ok) {
+    end_reason_ = "client_closed_during_authentication";
+    end_outcome_ = audit::Outcome::kDenied;
+    co_return std::nullopt;
+  }
+  auto message = co_await reader.next(*client_);
+  if (message) co_return std::move(*message);
+  if (startup_expired_) {
+    co_await refuse(sqlstate::kQueryCanceled, "canceling authentication due to timeout", "startup_timeout");
+  } else if (reader.stream_ended()) {
+    end_reason_ = "client_closed_during_authentication";
+    end_outcome_ = audit::Outcome::kDenied;
+  } else {
+    co_await refuse(sqlstate::kProtocolViolation, message.error().message, "malformed_password_message");
+  }
+  co_return std::nullopt;
 }
 
 awaitable<void> ClientSession::refuse(std::string_view state, std::string message, std::string reason) {
@@ -409,26 +433,11 @@ awaitable<bool> ClientSession::attach_backend() {
 awaitable<bool> ClientSession::login_iam() {
   std::string out = negotiate_;
   pgwire::write_authentication_cleartext_password(out);
-  if (auto ok = co_await client_->write_all(out); !ok) {
-    end_reason_ = "client_closed_during_authentication";
-    end_outcome_ = audit::Outcome::kDenied;
-    co_return false;
-  }
   MessageReader reader(pgwire::Peer::kFrontend, g_.config->max_password_bytes + 4);
   reader.prepend(leftover_);
   leftover_.clear();
-  auto message = co_await reader.next(*client_);
-  if (!message) {
-    if (startup_expired_) {
-      co_await refuse(sqlstate::kQueryCanceled, "canceling authentication due to timeout", "startup_timeout");
-    } else if (reader.stream_ended()) {
-      end_reason_ = "client_closed_during_authentication";
-      end_outcome_ = audit::Outcome::kDenied;
-    } else {
-      co_await refuse(sqlstate::kProtocolViolation, message.error().message, "malformed_password_message");
-    }
-    co_return false;
-  }
+  auto message = co_await ask_client(out, reader);
+  if (!message) co_return false;
   auto password = pgwire::parse_password_message(*message);
   if (!password) {
     co_await refuse(sqlstate::kProtocolViolation, password.error().message, "malformed_password_message");
@@ -536,24 +545,9 @@ awaitable<bool> ClientSession::login_relay() {
     }
     if (step.ready) break;
     if (!step.client_answers) continue;
-    if (auto ok = co_await client_->write_all(to_client); !ok) {
-      end_reason_ = "client_closed_during_authentication";
-      end_outcome_ = audit::Outcome::kDenied;
-      co_return false;
-    }
+    auto answer = co_await ask_client(to_client, from_client);
+    if (!answer) co_return false;
     to_client.clear();
-    auto answer = co_await from_client.next(*client_);
-    if (!answer) {
-      if (startup_expired_) {
-        co_await refuse(sqlstate::kQueryCanceled, "canceling authentication due to timeout", "startup_timeout");
-      } else if (from_client.stream_ended()) {
-        end_reason_ = "client_closed_during_authentication";
-        end_outcome_ = audit::Outcome::kDenied;
-      } else {
-        co_await refuse(sqlstate::kProtocolViolation, answer.error().message, "malformed_password_message");
-      }
-      co_return false;
-    }
     if (answer->type != pgwire::frontend::kPassword) {
       co_await refuse(sqlstate::kProtocolViolation,
                       "expected a password message, got " +
