@@ -82,6 +82,12 @@ def ratio(a, b):
     return "n/a" if a is None or b is None or b == 0 else f"{a / b:.2f}x"
 
 
+def cpu_seconds(pid):
+    """User + system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_kib(pid):
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -178,6 +184,10 @@ def main():
                         help="idle TLS clients for the memory figure (0: skip it)")
     parser.add_argument("--targets", default="gateway,direct,pgbouncer",
                         help="which of gateway, direct, pgbouncer to measure")
+    parser.add_argument("--runs", default="connect,select",
+                        help="which pgbench runs: connect (-C), select (persistent connections)")
+    parser.add_argument("--worker-threads", type=int, default=0,
+                        help="the iamdb server's worker_threads (0: one per core)")
     args = parser.parse_args()
     if not env.IAMDB_BIN.exists():
         raise SystemExit(f"no iamdb binary at {env.IAMDB_BIN}: set IAMDB_BUILD_DIR")
@@ -188,7 +198,8 @@ def main():
     bouncer = None
     try:
         with PostgreSQL(tls=tls, settings={"max_connections": "200", "log_connections": "off"}) as pg, \
-                IamdbServer(account_id=ACCOUNT, region=REGION) as iamdb:
+                IamdbServer(account_id=ACCOUNT, region=REGION,
+                            settings={"worker_threads": args.worker_threads}) as iamdb:
             pg.set_hba(["local   all +rds_iam trust",
                         "hostssl all all 127.0.0.1/32 scram-sha-256",
                         "local   all all scram-sha-256"])
@@ -236,10 +247,17 @@ def main():
                 if name not in args.targets.split(","):
                     continue
                 pgbench(port, user, password, 2, 2, True)  # warm-up: pools, caches
-                connect = pgbench(port, user, password, args.seconds, args.clients, True)
-                select = pgbench(port, user, password, args.seconds, args.clients, False)
+                runs = args.runs.split(",")
+                connect = pgbench(port, user, password, args.seconds, args.clients, True) if "connect" in runs else None
+                cpu_before = cpu_seconds(iamdb._process.pid)
+                select = pgbench(port, user, password, args.seconds, args.clients, False) if "select" in runs else None
                 results[name] = (connect, select)
-                print(f"{name:10} {fmt(connect):>10} new connections/s {fmt(select):>10} select-only tps", flush=True)
+                line = f"{name:10} {fmt(connect):>10} new connections/s {fmt(select):>10} select-only tps"
+                if name == "gateway" and select:
+                    # The gateway's own cost, which (unlike the rates) other load on the machine barely moves.
+                    used = cpu_seconds(iamdb._process.pid) - cpu_before
+                    line += f"   gateway CPU {used / (select * args.seconds) * 1e6:.1f} us per transaction"
+                print(line, flush=True)
 
             before = after = per_client = None
             if args.idle_clients > 0:

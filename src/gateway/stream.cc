@@ -1,4 +1,5 @@
-// Awaitable reads and writes over a socket, with OpenSSL on the descriptor for TLS.
+// Awaitable reads and writes over a socket, with OpenSSL writing to the descriptor and reading
+// from a buffer of ciphertext for TLS.
 #include "gateway/stream.h"
 
 #include <openssl/err.h>
@@ -22,6 +23,9 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 int clamp_int(size_t n) { return n > static_cast<size_t>(INT_MAX) ? INT_MAX : static_cast<int>(n); }
 
+// Room for a TLS record's worth of ciphertext per socket read.
+constexpr size_t kCiphertextBuffer = 17 * 1024;
+
 std::string openssl_reasons() {
   std::string out;
   while (const unsigned long code = ERR_get_error()) {
@@ -36,6 +40,58 @@ std::string openssl_reasons() {
 
 }  // namespace
 
+// OpenSSL's read side: a source BIO handing out the Stream's buffered ciphertext. With none
+// left it asks OpenSSL to retry (SSL_ERROR_WANT_READ), and the Stream reads the socket.
+struct ReadBio {
+  static int read(BIO* bio, char* out, int size) {
+    BIO_clear_retry_flags(bio);
+    auto* s = static_cast<Stream*>(BIO_get_data(bio));
+    if (s == nullptr || size <= 0) return 0;
+    if (s->has_ciphertext()) {
+      const size_t n = std::min(static_cast<size_t>(size), s->cipher_end_ - s->cipher_begin_);
+      std::memcpy(out, s->cipher_.get() + s->cipher_begin_, n);
+      s->cipher_begin_ += n;
+      return static_cast<int>(n);
+    }
+    if (!s->read_failure_.empty()) return -1;
+    if (s->read_ended_) return 0;
+    BIO_set_retry_read(bio);
+    return -1;
+  }
+
+  static long ctrl(BIO* bio, int command, long, void*) {
+    auto* s = static_cast<Stream*>(BIO_get_data(bio));
+    switch (command) {
+      case BIO_CTRL_FLUSH:
+        return 1;
+      case BIO_CTRL_PENDING:
+        return s ? static_cast<long>(s->cipher_end_ - s->cipher_begin_) : 0;
+      case BIO_CTRL_EOF:
+        return s && !s->has_ciphertext() && s->read_ended_ ? 1 : 0;
+      default:
+        return 0;
+    }
+  }
+
+  static int create(BIO* bio) {
+    BIO_set_init(bio, 1);
+    return 1;
+  }
+
+  static BIO_METHOD* method() {
+    static BIO_METHOD* const m = [] {
+      BIO_METHOD* made = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "iamdb ciphertext");
+      if (made) {
+        BIO_meth_set_read(made, &ReadBio::read);
+        BIO_meth_set_ctrl(made, &ReadBio::ctrl);
+        BIO_meth_set_create(made, &ReadBio::create);
+      }
+      return made;
+    }();
+    return m;
+  }
+};
+
 Stream::Stream(Socket socket) : socket_(std::move(socket)) {
   boost::system::error_code ignored;
   socket_.non_blocking(true, ignored);
@@ -44,7 +100,14 @@ Stream::Stream(Socket socket) : socket_(std::move(socket)) {
 Stream::Stream(Stream&& other) noexcept
     : socket_(std::move(other.socket_)),
       ssl_(std::exchange(other.ssl_, nullptr)),
-      write_interrupted_(other.write_interrupted_) {}
+      write_interrupted_(other.write_interrupted_),
+      cipher_(std::move(other.cipher_)),
+      cipher_begin_(std::exchange(other.cipher_begin_, 0)),
+      cipher_end_(std::exchange(other.cipher_end_, 0)),
+      read_ended_(other.read_ended_),
+      read_failure_(std::move(other.read_failure_)) {
+  bind_read_bio();
+}
 
 Stream::~Stream() {
   if (ssl_) SSL_free(ssl_);
@@ -76,27 +139,74 @@ asio::awaitable<Result<void>> Stream::handshake(bool server) {
     if (r == 1) co_return Result<void>{};
     const int code = SSL_get_error(ssl_, r);
     if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) {
-      auto ready = co_await wait_for(code == SSL_ERROR_WANT_READ ? Want::kRead : Want::kWrite);
+      Result<void> ready;  // (co_await in a conditional expression miscompiles with GCC 12)
+      if (code == SSL_ERROR_WANT_READ)
+        ready = co_await fill_ciphertext();
+      else
+        ready = co_await wait_for(Want::kWrite);
       if (!ready) co_return std::unexpected(Error{"TLS handshake: " + ready.error().message});
       continue;
     }
+    if (!read_failure_.empty()) co_return std::unexpected(Error{"TLS handshake: " + read_failure_});
     co_return std::unexpected(tls_error("TLS handshake", code));
   }
 }
 
-asio::awaitable<Result<void>> Stream::accept_tls(SSL_CTX* context) {
+Result<void> Stream::start_tls(SSL_CTX* context) {
   boost::system::error_code ignored;
   socket_.non_blocking(true, ignored);
   ssl_ = SSL_new(context);
-  if (!ssl_ || SSL_set_fd(ssl_, socket_.native_handle()) != 1) co_return std::unexpected(tls_error("TLS set-up", 0));
+  if (!ssl_) return std::unexpected(tls_error("TLS set-up", 0));
+  BIO* read = ReadBio::method() ? BIO_new(ReadBio::method()) : nullptr;
+  BIO* write = BIO_new_socket(socket_.native_handle(), BIO_NOCLOSE);
+  if (!read || !write) {
+    BIO_free(read);
+    BIO_free(write);
+    return std::unexpected(tls_error("TLS set-up", 0));
+  }
+  SSL_set_bio(ssl_, read, write);
+  bind_read_bio();
+  return {};
+}
+
+void Stream::bind_read_bio() {
+  if (ssl_) BIO_set_data(SSL_get_rbio(ssl_), this);
+}
+
+asio::awaitable<Result<void>> Stream::fill_ciphertext() {
+  if (!read_failure_.empty()) co_return fail(read_failure_);
+  if (read_ended_) co_return Result<void>{};  // OpenSSL reads the end next
+  if (has_ciphertext()) co_return Result<void>{};  // OpenSSL takes what is there first
+  if (!cipher_) cipher_.reset(new char[kCiphertextBuffer]);
+  cipher_begin_ = cipher_end_ = 0;
+  auto [ec, n] = co_await socket_.async_read_some(
+      asio::buffer(cipher_.get() + cipher_end_, kCiphertextBuffer - cipher_end_), kTuple);
+  if (ec == asio::error::eof || (!ec && n == 0) || ec == asio::error::connection_reset) {
+    read_ended_ = true;
+    co_return Result<void>{};
+  }
+  if (ec == asio::error::operation_aborted) co_return fail("cancelled");
+  if (ec) {
+    read_failure_ = ec.message();
+    co_return fail(read_failure_);
+  }
+  cipher_end_ += n;
+  co_return Result<void>{};
+}
+
+void Stream::release_ciphertext_buffer() {
+  if (has_ciphertext()) return;
+  cipher_.reset();
+  cipher_begin_ = cipher_end_ = 0;
+}
+
+asio::awaitable<Result<void>> Stream::accept_tls(SSL_CTX* context) {
+  if (auto ok = start_tls(context); !ok) co_return ok;
   co_return co_await handshake(true);
 }
 
 asio::awaitable<Result<void>> Stream::connect_tls(SSL_CTX* context, std::string host) {
-  boost::system::error_code ignored;
-  socket_.non_blocking(true, ignored);
-  ssl_ = SSL_new(context);
-  if (!ssl_ || SSL_set_fd(ssl_, socket_.native_handle()) != 1) co_return std::unexpected(tls_error("TLS set-up", 0));
+  if (auto ok = start_tls(context); !ok) co_return ok;
   if (!host.empty()) {
     boost::system::error_code not_ip;
     asio::ip::make_address(host, not_ip);
@@ -127,11 +237,16 @@ asio::awaitable<Result<size_t>> Stream::read_some(std::span<char> into) {
     const int code = SSL_get_error(ssl_, r);
     if (code == SSL_ERROR_ZERO_RETURN) co_return size_t{0};
     if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE) {
-      auto ready = co_await wait_for(code == SSL_ERROR_WANT_READ ? Want::kRead : Want::kWrite);
+      Result<void> ready;
+      if (code == SSL_ERROR_WANT_READ)
+        ready = co_await fill_ciphertext();
+      else
+        ready = co_await wait_for(Want::kWrite);
       if (!ready) co_return std::unexpected(ready.error());
       continue;
     }
-    if (code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && (errno == 0 || errno == ECONNRESET))
+    if (!read_failure_.empty()) co_return fail(read_failure_);
+    if (code == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && (read_ended_ || errno == 0 || errno == ECONNRESET))
       co_return size_t{0};
     co_return std::unexpected(tls_error("TLS read", code));
   }
@@ -170,7 +285,9 @@ asio::awaitable<Result<void>> Stream::write_all(std::string_view bytes) {
 }
 
 asio::awaitable<Result<void>> Stream::wait_readable() {
-  if (ssl_ && SSL_has_pending(ssl_)) co_return Result<void>{};
+  if (ssl_ && (SSL_has_pending(ssl_) || has_ciphertext() || read_ended_ || !read_failure_.empty()))
+    co_return Result<void>{};
+  release_ciphertext_buffer();  // an idle connection holds no buffer
   co_return co_await wait_for(Want::kRead);
 }
 
@@ -190,7 +307,7 @@ void Stream::close() {
 }
 
 bool Stream::readable_now() {
-  if (ssl_ && SSL_has_pending(ssl_)) return true;
+  if (ssl_ && (SSL_has_pending(ssl_) || has_ciphertext() || read_ended_ || !read_failure_.empty())) return true;
   char byte;
   const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n < 0) return !(errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
@@ -204,6 +321,12 @@ Stream::Detached Stream::detach() {
   d.fd = socket_.release(ec);
   if (ec) d.fd = -1;
   d.ssl = std::exchange(ssl_, nullptr);
+  if (d.ssl) {
+    BIO_set_data(SSL_get_rbio(d.ssl), nullptr);
+    d.ciphertext.assign(cipher_.get() + cipher_begin_, cipher_end_ - cipher_begin_);
+  }
+  cipher_.reset();
+  cipher_begin_ = cipher_end_ = 0;
   return d;
 }
 
@@ -212,6 +335,12 @@ Stream Stream::attach(asio::io_context& io, Detached d) {
   Socket socket(io, asio::generic::stream_protocol(d.family, protocol), d.fd);
   Stream stream(std::move(socket));
   stream.ssl_ = d.ssl;
+  if (!d.ciphertext.empty()) {
+    stream.cipher_.reset(new char[std::max(kCiphertextBuffer, d.ciphertext.size())]);  // never smaller
+    std::memcpy(stream.cipher_.get(), d.ciphertext.data(), d.ciphertext.size());
+    stream.cipher_end_ = d.ciphertext.size();
+  }
+  stream.bind_read_bio();
   return stream;
 }
 

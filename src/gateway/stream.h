@@ -1,11 +1,14 @@
 // One end of a gateway connection as awaitable byte operations: a TCP or Unix stream socket,
-// plaintext or TLS, the TLS done by OpenSSL directly on the socket's descriptor.
+// plaintext or TLS, the TLS done by OpenSSL on buffers this class feeds.
 //
 // Why not asio::ssl::stream: it keeps two 17 KiB buffers of its own per connection, and OpenSSL
 // keeps two more for its BIO pair, so an idle TLS client would cost more than 64 KiB. Here
-// OpenSSL reads and writes the (non-blocking) socket itself and releases its record buffers
-// while the connection is idle (SSL_MODE_RELEASE_BUFFERS), and the caller brings the buffers it
-// reads into only when `wait_readable` says there is something to read.
+// OpenSSL writes to the (non-blocking) socket itself and releases its record buffers while the
+// connection is idle (SSL_MODE_RELEASE_BUFFERS); it reads ciphertext from a buffer this class
+// fills with the event loop's own reads, held only while a read is under way, and the caller
+// brings the buffers it reads into only when `wait_readable` says there is something to read.
+// Reading that way costs one receive per burst of records, where OpenSSL reading the socket
+// itself would cost a failed read, a re-arm of the event loop and then a read per record part.
 //
 // Concurrency: a Stream lives on one worker (one io_context thread). One coroutine may read
 // while another writes; never two readers or two writers at once. Reads and writes succeed,
@@ -21,6 +24,7 @@
 #include <boost/asio/generic/stream_protocol.hpp>
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -74,6 +78,7 @@ class Stream {
     int fd = -1;
     int family = 0;
     SSL* ssl = nullptr;
+    std::string ciphertext;  // read from the socket, not yet taken by TLS
   };
   // Gives up the socket and TLS state; the Stream is closed afterwards.
   Detached detach();
@@ -86,10 +91,26 @@ class Stream {
   asio::awaitable<Result<void>> wait_for(Want want);
   asio::awaitable<Result<void>> handshake(bool server);
   Error tls_error(std::string_view what, int code);
+  // Creates the TLS state on the socket: OpenSSL writes to the descriptor, reads from cipher_.
+  Result<void> start_tls(SSL_CTX* context);
+  // Points the TLS read BIO at this object (after a move or an attach).
+  void bind_read_bio();
+  // Reads what the socket has into cipher_ (which OpenSSL has emptied), waiting for it.
+  asio::awaitable<Result<void>> fill_ciphertext();
+  bool has_ciphertext() const { return cipher_begin_ < cipher_end_; }
+  void release_ciphertext_buffer();
+  friend struct ReadBio;
 
   Socket socket_;
   SSL* ssl_ = nullptr;
   bool write_interrupted_ = false;
+  // TLS only: ciphertext read from the socket, [cipher_begin_, cipher_end_) not yet taken.
+  std::unique_ptr<char[]> cipher_;
+  size_t cipher_begin_ = 0;
+  size_t cipher_end_ = 0;
+  // TLS only: the socket read that ended the stream (0) or failed (its reason).
+  bool read_ended_ = false;
+  std::string read_failure_;
 };
 
 }  // namespace iamdb::gateway
