@@ -54,7 +54,10 @@ struct ReadBio {
       return static_cast<int>(n);
     }
     if (!s->read_failure_.empty()) return -1;
-    if (s->read_ended_) return 0;
+    if (s->read_ended_) {
+      errno = 0;  // an end of stream, which tls_error words as such (no stale errno)
+      return 0;
+    }
     BIO_set_retry_read(bio);
     return -1;
   }
@@ -119,6 +122,7 @@ Error Stream::tls_error(std::string_view what, int code) {
   std::string reasons = openssl_reasons();
   if (code == SSL_ERROR_SYSCALL && reasons.empty())
     reasons = errno != 0 ? std::strerror(errno) : "the peer closed the connection";
+  if (code == SSL_ERROR_ZERO_RETURN && reasons.empty()) reasons = "the peer closed the connection";
   if (ssl_ && SSL_get_verify_result(ssl_) != X509_V_OK)
     reasons += (reasons.empty() ? "" : ": ") + std::string(X509_verify_cert_error_string(SSL_get_verify_result(ssl_)));
   if (reasons.empty()) reasons = "error " + std::to_string(code);
