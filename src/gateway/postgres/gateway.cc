@@ -67,9 +67,9 @@ PostgresGateway::PostgresGateway(Services services)
                 s_.clock) {
   std::signal(SIGPIPE, SIG_IGN);
   const config::Config& c = s_.config;
-  const auto cert = c.gateway.tls_cert.empty() ? c.resolve(c.tls.cert) : c.resolve(c.gateway.tls_cert);
-  const auto key = c.gateway.tls_key.empty() ? c.resolve(c.tls.key) : c.resolve(c.gateway.tls_key);
-  auto tls = ServerTls::load(cert, key);
+  tls_cert_ = c.gateway.tls_cert.empty() ? c.resolve(c.tls.cert) : c.resolve(c.gateway.tls_cert);
+  tls_key_ = c.gateway.tls_key.empty() ? c.resolve(c.tls.key) : c.resolve(c.gateway.tls_key);
+  auto tls = ServerTls::load(tls_cert_, tls_key_);
   if (tls) tls_ = std::move(*tls);
   else spdlog::warn("gateway: no TLS certificate yet, so no gateway listens: {}", tls.error().message);
   context_.config = &c.gateway;
@@ -160,6 +160,10 @@ void PostgresGateway::retire(const std::shared_ptr<InstanceRuntime>& runtime) {
 
 void PostgresGateway::reconcile(const iam::Snapshot& snapshot) {
   std::lock_guard lock(mu_);
+  reconcile_locked(snapshot);
+}
+
+void PostgresGateway::reconcile_locked(const iam::Snapshot& snapshot) {
   if (!accepting_) return;
   std::map<std::string, std::shared_ptr<const iam::Instance>> wanted;
   for (const auto& [key, db] : snapshot.state().instances)
@@ -265,13 +269,28 @@ void PostgresGateway::tick() {
       if (auto rt = listener->runtime.load()) live.push_back(std::move(rt));
   }
   for (const auto& rt : live) rt->pool->sweep();
-  if (tls_ && ticks_ % std::max<uint32_t>(1, s_.config.gateway.tls_reload_seconds) == 0) {
+  if (ticks_ % std::max<uint32_t>(1, s_.config.gateway.tls_reload_seconds) == 0) reload_tls();
+  if (ticks_ % 60 == 0) throttle_.prune();
+  publish_metrics();
+}
+
+void PostgresGateway::reload_tls() {
+  if (tls_) {
     auto reloaded = tls_->reload_if_changed();
     if (!reloaded) spdlog::warn("gateway: keeping the current TLS certificate: {}", reloaded.error().message);
     else if (*reloaded) spdlog::info("gateway: TLS certificate reloaded");
+    return;
   }
-  if (ticks_ % 60 == 0) throttle_.prune();
-  publish_metrics();
+  // No certificate could be loaded at start (said once then); the listeners wait for one.
+  auto tls = ServerTls::load(tls_cert_, tls_key_);
+  if (!tls) return;
+  spdlog::info("gateway: TLS certificate loaded from {}", tls_cert_.string());
+  std::lock_guard lock(mu_);
+  tls_ = std::move(*tls);
+  // Read by sessions, which start only on listeners bound after this.
+  context_.tls = tls_.get();
+  // The snapshot is taken under the lock: a publish after it reconciles again, after this.
+  reconcile_locked(*s_.registry.snapshot());
 }
 
 void PostgresGateway::publish_metrics() {

@@ -10,9 +10,10 @@
 // sessions that logged in with it.
 //
 // Once a second a maintenance tick on worker 0 sweeps the pools, reloads the TLS certificate
-// when its files changed (every `tls_reload_seconds`), forgets old throttle entries and
-// publishes the gauges and counters (clients, backend connections by state, waiting clients,
-// pool hits and misses) to audit::Metrics.
+// when its files changed (every `tls_reload_seconds`; a certificate that could not be loaded at
+// start is looked for as often, and its listeners start once it loads), forgets old throttle
+// entries and publishes the gauges and counters (clients, backend connections by state, waiting
+// clients, pool hits and misses) to audit::Metrics.
 //
 // Lifetimes: the gateway must outlive the workers' io_contexts (coroutines of its sessions may
 // still be pending in them), and `shutdown_io` must run after the worker threads have stopped
@@ -27,6 +28,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -87,6 +89,7 @@ class PostgresGateway {
 
  private:
   void reconcile(const iam::Snapshot& snapshot);
+  void reconcile_locked(const iam::Snapshot& snapshot);  // with mu_ held
   void on_publish(const iam::Snapshot& before, const iam::Snapshot& after);
   std::shared_ptr<InstanceRuntime> make_runtime(std::shared_ptr<const iam::Instance> instance);
   Result<std::shared_ptr<Listener>> bind(const iam::Instance& instance);
@@ -94,10 +97,12 @@ class PostgresGateway {
   void retire(const std::shared_ptr<InstanceRuntime>& runtime);
   void schedule_tick();
   void tick();
+  void reload_tls();
   void publish_metrics();
 
   Services s_;
-  std::unique_ptr<ServerTls> tls_;
+  std::filesystem::path tls_cert_, tls_key_;
+  std::unique_ptr<ServerTls> tls_;  // null until the certificate loads; set on worker 0, under mu_
   FailureThrottle throttle_;
   GatewayContext context_;
 

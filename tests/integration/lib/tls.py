@@ -1,6 +1,7 @@
 """A throwaway certificate authority and server certificate for tests, made with the openssl
 CLI: EC P-256 keys, valid for one day, the server certificate naming localhost, 127.0.0.1
-and ::1."""
+and ::1 unless told otherwise. `issue_server_cert` has an existing CA sign another server
+certificate (one naming a different host, say)."""
 import os
 import shutil
 import subprocess
@@ -36,27 +37,40 @@ def _openssl(*args, cwd):
     env.run(["openssl", *args], cwd=cwd)
 
 
+CURVE = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+
+
 def make_server_tls(directory, common_name="localhost",
                     alt_names=("DNS:localhost", "IP:127.0.0.1", "IP:::1")):
     """Creates ca.crt/ca.key and server.crt/server.key in `directory`; returns a ServerTls."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
-    _openssl("req", "-x509", *curve, "-keyout", "ca.key", "-out", "ca.crt", "-days", "1",
+    _openssl("req", "-x509", *CURVE, "-keyout", "ca.key", "-out", "ca.crt", "-days", "1",
              "-subj", "/CN=iamdb test CA", "-addext", "basicConstraints=critical,CA:TRUE",
              "-addext", "keyUsage=critical,keyCertSign,cRLSign", cwd=directory)
-    _openssl("req", "-new", *curve, "-keyout", "server.key", "-out", "server.csr",
+    os.chmod(directory / "ca.key", 0o600)
+    return issue_server_cert(directory, directory, common_name, alt_names)
+
+
+def issue_server_cert(ca_directory, directory, common_name, alt_names):
+    """Has the CA made by make_server_tls in `ca_directory` (its ca.crt and ca.key) sign a new
+    server certificate and key, server.crt/server.key in `directory` (with a copy of ca.crt);
+    returns a ServerTls."""
+    ca_directory, directory = Path(ca_directory).resolve(), Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    if directory.resolve() != ca_directory:
+        shutil.copyfile(ca_directory / "ca.crt", directory / "ca.crt")
+    _openssl("req", "-new", *CURVE, "-keyout", "server.key", "-out", "server.csr",
              "-subj", f"/CN={common_name}", cwd=directory)
     (directory / "server.ext").write_text(
         "basicConstraints=CA:FALSE\n"
         "keyUsage=critical,digitalSignature,keyEncipherment\n"
         "extendedKeyUsage=serverAuth\n"
         f"subjectAltName={','.join(alt_names)}\n")
-    _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-             "-CAcreateserial", "-out", "server.crt", "-days", "1", "-extfile", "server.ext",
-             cwd=directory)
+    _openssl("x509", "-req", "-in", "server.csr", "-CA", str(ca_directory / "ca.crt"), "-CAkey",
+             str(ca_directory / "ca.key"), "-CAcreateserial", "-out", "server.crt", "-days", "1",
+             "-extfile", "server.ext", cwd=directory)
     os.chmod(directory / "server.key", 0o600)
-    os.chmod(directory / "ca.key", 0o600)
     return ServerTls(directory / "ca.crt", directory / "server.crt", directory / "server.key")
 
 
