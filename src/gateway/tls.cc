@@ -68,10 +68,21 @@ Result<SslContext> ServerTls::build() const {
 
 Result<bool> ServerTls::reload_if_changed() {
   auto now = stamp();
-  if (!now) return std::unexpected(now.error());
-  if (*now == loaded_) return false;
+  if (!now) {
+    if (now.error().message == refused_error_) return false;  // said already
+    refused_error_ = now.error().message;
+    refused_.reset();
+    return std::unexpected(now.error());
+  }
+  if (*now == loaded_ || *now == refused_) return false;
   auto ctx = build();
-  if (!ctx) return std::unexpected(ctx.error());
+  if (!ctx) {
+    refused_ = *now;
+    refused_error_.clear();
+    return std::unexpected(ctx.error());
+  }
+  refused_.reset();
+  refused_error_.clear();
   loaded_ = *now;
   current_.store(std::move(*ctx), std::memory_order_release);
   return true;

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/error.h"
@@ -33,7 +34,7 @@ class ServerTls {
 
   // Loads the files again if their modification time or size changed since the last load.
   // Returns true when a new context is in use; on failure the old one stays and the error says
-  // why.
+  // why, once: the same files failing the same way again return false until they change.
   Result<bool> reload_if_changed();
 
  private:
@@ -48,6 +49,8 @@ class ServerTls {
 
   std::filesystem::path cert_, key_;
   Stamp loaded_;
+  std::optional<Stamp> refused_;  // files that failed to load, not tried again
+  std::string refused_error_;     // why the files could not be read, reported once
   std::atomic<SslContext> current_;
 };
 

@@ -1,10 +1,7 @@
 // gateway::Stream over a real socket pair, plaintext and TLS: bytes arrive whole and in order
 // whatever the read sizes, the end of the stream and a vanished peer are told apart from data,
 // and TLS state survives a move and a detach/attach between io_contexts with bytes still
-// buffered. Certificates are made in-process (a throwaway P-256 key, self-signed).
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/x509.h>
+// buffered.
 #include <sys/socket.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -20,6 +17,7 @@
 
 #include "gateway/stream.h"
 #include "gateway/tls.h"
+#include "gateway/tls_testing.h"
 
 namespace iamdb::gateway {
 namespace {
@@ -39,25 +37,13 @@ struct Contexts {
 };
 
 Contexts make_contexts() {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* cert = X509_new();
-  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -60);
-  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
-  X509_set_pubkey(cert, key);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("stream-test"), -1, -1,
-                             0);
-  X509_set_issuer_name(cert, name);
-  X509_sign(cert, key, EVP_sha256());
+  const SelfSigned cert = make_self_signed("stream-test");
   SSL_CTX* server = SSL_CTX_new(TLS_server_method());
-  SSL_CTX_use_certificate(server, cert);
-  SSL_CTX_use_PrivateKey(server, key);
+  SSL_CTX_use_certificate(server, cert.cert.get());
+  SSL_CTX_use_PrivateKey(server, cert.key.get());
   // As the gateway's own server contexts (gateway/tls.cc).
   SSL_CTX_set_options(server, SSL_OP_IGNORE_UNEXPECTED_EOF);
   SSL_CTX_set_mode(server, SSL_MODE_RELEASE_BUFFERS);
-  X509_free(cert);
-  EVP_PKEY_free(key);
   auto client = make_client_tls(false, "");
   EXPECT_TRUE(client.has_value());
   return {SslContext(server, SSL_CTX_free), client ? *client : nullptr};
