@@ -183,8 +183,7 @@ asio::awaitable<Result<void>> Stream::fill_ciphertext() {
   if (has_ciphertext()) co_return Result<void>{};  // OpenSSL takes what is there first
   if (!cipher_) cipher_.reset(new char[kCiphertextBuffer]);
   cipher_begin_ = cipher_end_ = 0;
-  auto [ec, n] = co_await socket_.async_read_some(
-      asio::buffer(cipher_.get() + cipher_end_, kCiphertextBuffer - cipher_end_), kTuple);
+  auto [ec, n] = co_await socket_.async_read_some(asio::buffer(cipher_.get(), kCiphertextBuffer), kTuple);
   if (ec == asio::error::eof || (!ec && n == 0) || ec == asio::error::connection_reset) {
     read_ended_ = true;
     co_return Result<void>{};
@@ -327,7 +326,7 @@ Stream::Detached Stream::detach() {
   d.ssl = std::exchange(ssl_, nullptr);
   if (d.ssl) {
     BIO_set_data(SSL_get_rbio(d.ssl), nullptr);
-    d.ciphertext.assign(cipher_.get() + cipher_begin_, cipher_end_ - cipher_begin_);
+    if (has_ciphertext()) d.ciphertext.assign(cipher_.get() + cipher_begin_, cipher_end_ - cipher_begin_);
   }
   cipher_.reset();
   cipher_begin_ = cipher_end_ = 0;

@@ -223,6 +223,17 @@ TEST(Stream, DetachAndAttachKeepBytesAlreadyBuffered) {
   EXPECT_TRUE(rest == message.substr(1));
 }
 
+TEST(Stream, AnIdleTlsStreamMovesBetweenIoContextsAndWorksThere) {
+  Pair p;
+  handshake(p, make_contexts());
+  EXPECT_FALSE(p.a->readable_now());
+  auto attached = std::make_unique<Stream>(Stream::attach(p.io, p.a->detach()));
+  EXPECT_FALSE(attached->readable_now());
+  p.a = std::move(attached);
+  transfer(p, p.b.get(), p.a.get(), pattern(20000), 512);
+  transfer(p, p.a.get(), p.b.get(), pattern(20000), 512);
+}
+
 TEST(Stream, AnIdleTlsStreamIsNotReadableUntilThePeerWrites) {
   Pair p;
   handshake(p, make_contexts());
