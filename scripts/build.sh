@@ -1,21 +1,30 @@
 #!/usr/bin/env bash
-# Configures and builds one configuration into build/<name>:
-#   release (default)  optimised with debug info: the binary, plugins, tests, benchmarks
-#   asan               AddressSanitizer + UBSan build of everything with its tests
-#   fuzz               libFuzzer targets, built with clang
+# Configures and builds one configuration into build/<name>, all of it or only the targets named:
+#   scripts/build.sh [release|asan|fuzz] [target...]
+#   release (default)  optimised with full debug info: the binary, plugins, tests, benchmarks
+#   asan               AddressSanitizer + UBSan build of everything with its tests (unoptimised,
+#                      line tables only: enough for the sanitizers' stack traces)
+#   fuzz               libFuzzer targets, built with clang (optimised, line tables only)
+# The unit tests alone are the target iamdb_unit_tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 config=${1:-release}
+[ $# -gt 0 ] && shift
+targets=()
+for t in "$@"; do targets+=(--target "$t"); done
 jobs=${IAMDB_JOBS:-2}
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 case "$config" in
   release) opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
-  asan) opts=(-DCMAKE_BUILD_TYPE=Debug -DIAMDB_SANITIZE=ON -DIAMDB_BENCH=OFF) ;;
+  asan) opts=(-DCMAKE_BUILD_TYPE=Debug -DIAMDB_SANITIZE=ON -DIAMDB_BENCH=OFF
+              -DCMAKE_C_FLAGS_DEBUG=-g1 -DCMAKE_CXX_FLAGS_DEBUG=-g1) ;;
   fuzz) opts=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DIAMDB_FUZZ=ON -DIAMDB_APP=OFF -DIAMDB_PLUGINS=OFF
               -DIAMDB_BENCH=OFF -DCMAKE_C_COMPILER=clang-16
-              -DCMAKE_CXX_COMPILER=clang++-16) ;;
-  *) echo "usage: $0 [release|asan|fuzz]" >&2; exit 2 ;;
+              -DCMAKE_CXX_COMPILER=clang++-16
+              "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
+              "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG") ;;
+  *) echo "usage: $0 [release|asan|fuzz] [target...]" >&2; exit 2 ;;
 esac
 cmake -S . -B "build/$config" -G Ninja "${launcher[@]}" "${opts[@]}" >/dev/null
-cmake --build "build/$config" -j "$jobs"
+cmake --build "build/$config" -j "$jobs" "${targets[@]}"

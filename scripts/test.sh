@@ -16,7 +16,7 @@ step "unit and integration tests"
 ctest --test-dir build/release -j "$jobs" --output-on-failure --timeout 900
 
 step "sanitizer build (ASan + UBSan)"
-scripts/build.sh asan
+scripts/build.sh asan iamdb_unit_tests
 step "unit tests under ASan + UBSan"
 # One process per test binary rather than per test case (as ctest would): the sanitizers' start-up
 # is paid 19 times instead of 900. A failing binary's whole output is shown.
