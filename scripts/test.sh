@@ -19,7 +19,7 @@ step "sanitizer build (ASan + UBSan)"
 scripts/build.sh asan iamdb_unit_tests
 step "unit tests under ASan + UBSan"
 # One process per test binary rather than per test case (as ctest would): the sanitizers' start-up
-# is paid 19 times instead of 900. A failing binary's whole output is shown.
+# is paid once per binary, not once per test. A failing binary's whole output is shown.
 run_binary() {
   local dir name
   dir=$(dirname "$1") name=$(basename "$1")

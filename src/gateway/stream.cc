@@ -23,6 +23,14 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
 int clamp_int(size_t n) { return n > static_cast<size_t>(INT_MAX) ? INT_MAX : static_cast<int>(n); }
 
+// True if the socket has bytes to read or has been closed by the peer, checked without blocking.
+bool socket_readable(int fd) {
+  char byte;
+  const ssize_t n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0) return !(errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
+  return true;
+}
+
 // Room for a TLS record's worth of ciphertext per socket read.
 constexpr size_t kCiphertextBuffer = 17 * 1024;
 
@@ -311,10 +319,12 @@ void Stream::close() {
 
 bool Stream::readable_now() {
   if (ssl_ && (SSL_has_pending(ssl_) || has_ciphertext() || read_ended_ || !read_failure_.empty())) return true;
-  char byte;
-  const ssize_t n = ::recv(socket_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n < 0) return !(errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
-  return true;
+  return socket_readable(socket_.native_handle());
+}
+
+bool Stream::readable_now(const Detached& d) {
+  if (d.ssl && (SSL_has_pending(d.ssl) || !d.ciphertext.empty())) return true;
+  return socket_readable(d.fd);
 }
 
 Stream::Detached Stream::detach() {

@@ -5,8 +5,9 @@
 // keeps two more for its BIO pair, so an idle TLS client would cost more than 64 KiB. Here
 // OpenSSL writes to the (non-blocking) socket itself and releases its record buffers while the
 // connection is idle (SSL_MODE_RELEASE_BUFFERS); it reads ciphertext from a buffer this class
-// fills with the event loop's own reads, held only while a read is under way, and the caller
-// brings the buffers it reads into only when `wait_readable` says there is something to read.
+// fills with the event loop's own reads, released when the connection waits idle
+// (`wait_readable`) or is detached, and the caller brings the buffers it reads into only when
+// `wait_readable` says there is something to read.
 // Reading that way costs one receive per burst of records, where OpenSSL reading the socket
 // itself would cost a failed read, a re-arm of the event loop and then a read per record part.
 //
@@ -82,6 +83,9 @@ class Stream {
   };
   // Gives up the socket and TLS state; the Stream is closed afterwards.
   Detached detach();
+  // readable_now() of a detached connection: the server sent something to a connection nobody
+  // reads (an error, the end of the stream).
+  static bool readable_now(const Detached& detached);
   static Stream attach(asio::io_context& io, Detached detached);
   // Closes a detached connection that will not be attached again.
   static void discard(Detached detached);

@@ -208,8 +208,10 @@ TEST(Stream, DetachAndAttachKeepBytesAlreadyBuffered) {
   EXPECT_TRUE(p.a->readable_now());
 
   asio::io_context other;
-  auto attached = std::make_unique<Stream>(Stream::attach(other, p.a->detach()));
+  Stream::Detached detached = p.a->detach();
   EXPECT_FALSE(p.a->is_open());
+  EXPECT_TRUE(Stream::readable_now(detached));
+  auto attached = std::make_unique<Stream>(Stream::attach(other, std::move(detached)));
   EXPECT_TRUE(attached->readable_now());
   bool ready = false;
   asio::co_spawn(other, wait_side(attached.get(), &ready), asio::detached);
@@ -227,7 +229,9 @@ TEST(Stream, AnIdleTlsStreamMovesBetweenIoContextsAndWorksThere) {
   Pair p;
   handshake(p, make_contexts());
   EXPECT_FALSE(p.a->readable_now());
-  auto attached = std::make_unique<Stream>(Stream::attach(p.io, p.a->detach()));
+  Stream::Detached detached = p.a->detach();
+  EXPECT_FALSE(Stream::readable_now(detached));
+  auto attached = std::make_unique<Stream>(Stream::attach(p.io, std::move(detached)));
   EXPECT_FALSE(attached->readable_now());
   p.a = std::move(attached);
   transfer(p, p.b.get(), p.a.get(), pattern(20000), 512);

@@ -7,7 +7,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <cerrno>
 
 #include "gateway/postgres/be_write.h"
 
@@ -16,15 +15,6 @@ namespace {
 
 namespace asio = boost::asio;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-
-// The server sent something (an error, an end of stream) to a connection nobody uses.
-bool ended_by_server(const Stream::Detached& d) {
-  if (d.ssl && SSL_has_pending(d.ssl)) return true;
-  char byte;
-  const ssize_t n = ::recv(d.fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n < 0) return !(errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
-  return true;
-}
 
 }  // namespace
 
@@ -109,7 +99,7 @@ asio::awaitable<BackendPool::Acquired> BackendPool::acquire(asio::io_context& io
       co_return Acquired{Acquired::Kind::kOpen, {}};
     }
     // A reused connection: make sure the server did not end it while it was idle.
-    if (ended_by_server(idle.detached)) {
+    if (Stream::readable_now(idle.detached)) {
       close_idle(idle.detached);
       std::vector<Stream::Detached> more;
       {
@@ -173,7 +163,7 @@ void BackendPool::sweep() {
     for (PoolLedger::Id id : ledger_.expire(clock_.now())) to_close.push_back(take_idle(id).detached);
     std::vector<PoolLedger::Id> ended;
     for (const auto& [id, idle] : idle_)
-      if (ended_by_server(idle.detached)) ended.push_back(id);
+      if (Stream::readable_now(idle.detached)) ended.push_back(id);
     for (PoolLedger::Id id : ended)
       if (ledger_.closed(id)) to_close.push_back(take_idle(id).detached);
     serve_waiters(to_close);
