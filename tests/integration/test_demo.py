@@ -41,7 +41,7 @@ class Demo:
                 return self.text()
             if self.proc.poll() is not None:
                 pytest.fail(f"the walkthrough stopped (exit {self.proc.returncode}):\n{self.text()}")
-            time.sleep(0.5)
+            time.sleep(0.1)  # poll interval, not a wait for time to pass
         self.interrupt()
         pytest.fail(f"the walkthrough was not ready after {timeout} s:\n{self.text()}")
 

@@ -1,8 +1,14 @@
-"""The IAM and STS Query APIs against the real AWS tools: both AWS CLIs on this machine and
-boto3 manage users, keys, groups, roles, managed and inline policies on a real iamdb server,
-assume a role, simulate policies, page through lists, and see AWS's error codes.
+"""The IAM and STS Query APIs against the real AWS tools, on one real iamdb server.
 
-One server serves the module; each CLI works under its own name prefix so the runs do not meet.
+boto3, in process, checks what the server does: users, keys, groups, roles, managed and inline
+policies and their versions, attachments, assumed sessions, the simulator, and the AWS error code
+of each way a call fails. Each AWS CLI on this machine (lib.env.aws_clis()) then proves what only
+it can, at one process start-up per call: that its own parser reads our XML, decodes the policy
+documents, pages with --max-items/--starting-token and with --page-size, prints the error code of
+a failed call, and assumes a role through a profile and acts as the session.
+
+One server serves the module. The boto3 tests name things b3-* and api-*; each CLI works under
+its own prefix (c0-, c1-) so the runs do not meet.
 """
 import json
 
@@ -30,6 +36,16 @@ def trust(principal_arn):
             "Statement": [{"Effect": "Allow", "Principal": {"AWS": principal_arn}, "Action": "sts:AssumeRole"}]}
 
 
+def error_code(call, **kwargs):
+    """The AWS error code of a boto3 call that must fail."""
+    from botocore.exceptions import ClientError
+    try:
+        call(**kwargs)
+    except ClientError as error:
+        return error.response["Error"]["Code"]
+    raise AssertionError(f"{call.__name__}({kwargs}) succeeded")
+
+
 @pytest.fixture(scope="module")
 def server():
     with IamdbServer(account_id=ACCOUNT, region=REGION) as s:
@@ -44,142 +60,104 @@ def cli(request, server):
     server.cli = env.DEBIAN_AWS
 
 
+# ---------------------------------------------------------------------- boto3 and the CLI
+
+
 def test_user_role_policy_and_assumed_session(server, cli):
+    """boto3 builds the story and checks the server's answers; the CLI creates the user, reads
+    the role back, assumes it through the user's profile, acts as the session, reads the
+    simulator's nested results and prints the refusal."""
     _, p = cli
-    aws, aws_json = server.aws, server.aws_json
-    user = aws_json("iam", "create-user", "--user-name", f"{p}-alice", "--path", "/apps/")["User"]
+    iam = server.client("iam")
+    user = server.aws_json("iam", "create-user", "--user-name", f"{p}-alice", "--path", "/apps/")["User"]
     assert user["Arn"] == f"arn:aws:iam::{ACCOUNT}:user/apps/{p}-alice"
-    key = aws_json("iam", "create-access-key", "--user-name", f"{p}-alice")["AccessKey"]
+    key = iam.create_access_key(UserName=f"{p}-alice")["AccessKey"]
     server.add_profile(f"{p}-alice", key["AccessKeyId"], key["SecretAccessKey"])
 
-    aws_json("iam", "create-group", "--group-name", f"{p}-devs")
-    aws("iam", "add-user-to-group", "--group-name", f"{p}-devs", "--user-name", f"{p}-alice")
-    group = aws_json("iam", "get-group", "--group-name", f"{p}-devs")
-    assert [u["UserName"] for u in group["Users"]] == [f"{p}-alice"]
-    assert [g["GroupName"] for g in aws_json("iam", "list-groups-for-user", "--user-name", f"{p}-alice")["Groups"]] \
-        == [f"{p}-devs"]
+    iam.create_group(GroupName=f"{p}-devs")
+    iam.add_user_to_group(GroupName=f"{p}-devs", UserName=f"{p}-alice")
+    assert [u["UserName"] for u in iam.get_group(GroupName=f"{p}-devs")["Users"]] == [f"{p}-alice"]
+    assert [g["GroupName"] for g in iam.list_groups_for_user(UserName=f"{p}-alice")["Groups"]] == [f"{p}-devs"]
 
-    role = aws_json("iam", "create-role", "--role-name", f"{p}-db-app", "--description", "connects to db",
-                    "--assume-role-policy-document", json.dumps(trust(user["Arn"])))["Role"]
+    role = iam.create_role(RoleName=f"{p}-db-app", Description="connects to db",
+                           AssumeRolePolicyDocument=json.dumps(trust(user["Arn"])))["Role"]
     assert role["MaxSessionDuration"] == 3600
-    got = aws_json("iam", "get-role", "--role-name", f"{p}-db-app")["Role"]
+    got = server.aws_json("iam", "get-role", "--role-name", f"{p}-db-app")["Role"]
     assert got["AssumeRolePolicyDocument"] == trust(user["Arn"])  # the CLI decodes it
     assert got["Description"] == "connects to db"
 
-    policy = aws_json("iam", "create-policy", "--policy-name", f"{p}-connect-alice",
-                      "--policy-document", json.dumps(allow("rds-db:connect", dbuser_arn("alice"))))["Policy"]
-    aws("iam", "attach-role-policy", "--role-name", f"{p}-db-app", "--policy-arn", policy["Arn"])
-    attached = aws_json("iam", "list-attached-role-policies", "--role-name", f"{p}-db-app")["AttachedPolicies"]
-    assert attached == [{"PolicyName": f"{p}-connect-alice", "PolicyArn": policy["Arn"]}]
-    assert aws_json("iam", "get-policy", "--policy-arn", policy["Arn"])["Policy"]["AttachmentCount"] == 1
+    policy = iam.create_policy(PolicyName=f"{p}-connect-alice",
+                               PolicyDocument=json.dumps(allow("rds-db:connect", dbuser_arn("alice"))))["Policy"]
+    iam.attach_role_policy(RoleName=f"{p}-db-app", PolicyArn=policy["Arn"])
+    assert iam.list_attached_role_policies(RoleName=f"{p}-db-app")["AttachedPolicies"] \
+        == [{"PolicyName": f"{p}-connect-alice", "PolicyArn": policy["Arn"]}]
+    assert iam.get_policy(PolicyArn=policy["Arn"])["Policy"]["AttachmentCount"] == 1
 
     # The user assumes the role (its trust policy names the user) and acts as the session.
-    creds = aws_json("sts", "assume-role", "--role-arn", role["Arn"], "--role-session-name", "ci-1",
-                     profile=f"{p}-alice")["Credentials"]
+    creds = server.aws_json("sts", "assume-role", "--role-arn", role["Arn"], "--role-session-name", "ci-1",
+                            profile=f"{p}-alice")["Credentials"]
     server.add_profile(f"{p}-session", creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
-    identity = aws_json("sts", "get-caller-identity", profile=f"{p}-session")
+    identity = server.aws_json("sts", "get-caller-identity", profile=f"{p}-session")
     assert identity["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/{p}-db-app/ci-1"
     assert identity["Account"] == ACCOUNT
 
     # The simulator gives the engine's answers for the role ...
-    sim = aws_json("iam", "simulate-principal-policy", "--policy-source-arn", role["Arn"],
-                   "--action-names", "rds-db:connect", "--resource-arns", dbuser_arn("alice"), dbuser_arn("bob"))
+    sim = server.aws_json("iam", "simulate-principal-policy", "--policy-source-arn", role["Arn"],
+                          "--action-names", "rds-db:connect",
+                          "--resource-arns", dbuser_arn("alice"), dbuser_arn("bob"))
     results = sim["EvaluationResults"]
     assert [r["EvalDecision"] for r in results] == ["allowed", "implicitDeny"]
     assert results[0]["MatchedStatements"][0]["SourcePolicyId"] == f"{p}-connect-alice"
     assert results[0]["MatchedStatements"][0]["SourcePolicyType"] == "user-managed"
     # ... and for policies given inline, with context values.
     only_from_vpc = allow("rds-db:connect", "*", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})
-    custom = ["iam", "simulate-custom-policy", "--policy-input-list", json.dumps(only_from_vpc),
-              "--action-names", "rds-db:connect"]
-    missing = aws_json(*custom)["EvaluationResults"][0]
+    missing = server.aws_json("iam", "simulate-custom-policy", "--policy-input-list", json.dumps(only_from_vpc),
+                              "--action-names", "rds-db:connect")["EvaluationResults"][0]
     assert missing["EvalDecision"] == "implicitDeny"
     assert missing["MissingContextValues"] == ["aws:SourceIp"]
-    inside = aws_json(*custom, "--context-entries",
-                      "ContextKeyName=aws:SourceIp,ContextKeyValues=10.1.2.3,ContextKeyType=ip")
-    assert inside["EvaluationResults"][0]["EvalDecision"] == "allowed"
-    outside = aws_json(*custom, "--context-entries",
-                       "ContextKeyName=aws:SourceIp,ContextKeyValues=192.0.2.1,ContextKeyType=ip")
-    assert outside["EvaluationResults"][0]["EvalDecision"] == "implicitDeny"
+
+    def decision_from(ip):
+        entry = {"ContextKeyName": "aws:SourceIp", "ContextKeyValues": [ip], "ContextKeyType": "ip"}
+        return iam.simulate_custom_policy(PolicyInputList=[json.dumps(only_from_vpc)], ActionNames=["rds-db:connect"],
+                                          ContextEntries=[entry])["EvaluationResults"][0]["EvalDecision"]
+    assert decision_from("10.1.2.3") == "allowed"
+    assert decision_from("192.0.2.1") == "implicitDeny"
 
     # Neither the user nor the session may administer IAM.
     assert server.aws_error("iam", "list-users", profile=f"{p}-alice") == "AccessDenied"
-    assert server.aws_error("iam", "create-group", "--group-name", f"{p}-x", profile=f"{p}-session") == "AccessDenied"
+    session = server.client("iam", (creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]))
+    assert error_code(session.create_group, GroupName=f"{p}-x") == "AccessDenied"
     # A user with access keys cannot be deleted.
-    assert server.aws_error("iam", "delete-user", "--user-name", f"{p}-alice") == "DeleteConflict"
+    assert error_code(iam.delete_user, UserName=f"{p}-alice") == "DeleteConflict"
 
 
-def test_policy_versions(server, cli):
+def test_cli_decodes_policy_documents(server, cli):
+    """Each field that holds a policy document travels URL-encoded in the XML; the CLI gives it
+    back as JSON (the role's trust policy: above). Spaces and a '+' in the document show that
+    the server's encoding and the CLI's decoding agree."""
     _, p = cli
-    aws, aws_json = server.aws, server.aws_json
-    arn = aws_json("iam", "create-policy", "--policy-name", f"{p}-versioned",
-                   "--policy-document", json.dumps(allow("s3:GetObject")))["Policy"]["Arn"]
-    v2 = aws_json("iam", "create-policy-version", "--policy-arn", arn, "--set-as-default",
-                  "--policy-document", json.dumps(allow("s3:*")))["PolicyVersion"]
-    assert (v2["VersionId"], v2["IsDefaultVersion"]) == ("v2", True)
-    versions = aws_json("iam", "list-policy-versions", "--policy-arn", arn)["Versions"]
-    assert [(v["VersionId"], v["IsDefaultVersion"]) for v in versions] == [("v1", False), ("v2", True)]
-    document = aws_json("iam", "get-policy-version", "--policy-arn", arn, "--version-id", "v1")
-    assert document["PolicyVersion"]["Document"] == allow("s3:GetObject")
-    assert server.aws_error("iam", "delete-policy-version", "--policy-arn", arn, "--version-id", "v2") \
-        == "DeleteConflict"
-    assert server.aws_error("iam", "delete-policy", "--policy-arn", arn) == "DeleteConflict"
-    for _ in range(3):
-        aws("iam", "create-policy-version", "--policy-arn", arn, "--policy-document", json.dumps(allow("s3:*")))
-    assert server.aws_error("iam", "create-policy-version", "--policy-arn", arn,
-                            "--policy-document", json.dumps(allow("s3:*"))) == "LimitExceeded"
-    aws("iam", "set-default-policy-version", "--policy-arn", arn, "--version-id", "v1")
-    assert aws_json("iam", "get-policy", "--policy-arn", arn)["Policy"]["DefaultVersionId"] == "v1"
-    for version in ("v2", "v3", "v4", "v5"):
-        aws("iam", "delete-policy-version", "--policy-arn", arn, "--version-id", version)
-    aws("iam", "delete-policy", "--policy-arn", arn)
-    assert server.aws_error("iam", "get-policy", "--policy-arn", arn) == "NoSuchEntity"
-    assert server.aws_error("iam", "create-policy-version", "--policy-arn",
-                            "arn:aws:iam::aws:policy/ReadOnlyAccess",
-                            "--policy-document", json.dumps(allow("*"))) == "AccessDenied"
-
-
-def test_inline_policies_and_attachments(server, cli):
-    _, p = cli
-    aws, aws_json = server.aws, server.aws_json
-    aws("iam", "create-user", "--user-name", f"{p}-bob")
-    doc = allow("rds-db:connect", dbuser_arn("bob"))
-    aws("iam", "put-user-policy", "--user-name", f"{p}-bob", "--policy-name", "db",
-        "--policy-document", json.dumps(doc))
-    got = aws_json("iam", "get-user-policy", "--user-name", f"{p}-bob", "--policy-name", "db")
+    iam = server.client("iam")
+    doc = allow("rds-db:connect", dbuser_arn("bob"), Condition={"StringEquals": {"aws:username": "bob+ops team"}})
+    iam.create_user(UserName=f"{p}-bob")
+    iam.put_user_policy(UserName=f"{p}-bob", PolicyName="db", PolicyDocument=json.dumps(doc))
+    got = server.aws_json("iam", "get-user-policy", "--user-name", f"{p}-bob", "--policy-name", "db")
     assert (got["UserName"], got["PolicyName"], got["PolicyDocument"]) == (f"{p}-bob", "db", doc)
-    assert aws_json("iam", "list-user-policies", "--user-name", f"{p}-bob")["PolicyNames"] == ["db"]
-    too_big = allow("rds-db:connect", dbuser_arn("bob"), Sid="S" + "x" * 2100)
-    assert server.aws_error("iam", "put-user-policy", "--user-name", f"{p}-bob", "--policy-name", "big",
-                            "--policy-document", json.dumps(too_big)) == "LimitExceeded"
-    aws("iam", "delete-user-policy", "--user-name", f"{p}-bob", "--policy-name", "db")
-    assert aws_json("iam", "list-user-policies", "--user-name", f"{p}-bob")["PolicyNames"] == []
 
-    read_only = "arn:aws:iam::aws:policy/ReadOnlyAccess"
-    aws("iam", "attach-user-policy", "--user-name", f"{p}-bob", "--policy-arn", read_only)
-    assert aws_json("iam", "list-attached-user-policies", "--user-name", f"{p}-bob")["AttachedPolicies"] \
-        == [{"PolicyName": "ReadOnlyAccess", "PolicyArn": read_only}]
-    aws("iam", "detach-user-policy", "--user-name", f"{p}-bob", "--policy-arn", read_only)
-    assert server.aws_error("iam", "detach-user-policy", "--user-name", f"{p}-bob",
-                            "--policy-arn", read_only) == "NoSuchEntity"
-    assert server.aws_error("iam", "attach-user-policy", "--user-name", f"{p}-bob", "--policy-arn",
-                            f"arn:aws:iam::{ACCOUNT}:policy/{p}-missing") == "NoSuchEntity"
-
-    aws("iam", "create-role", "--role-name", f"{p}-worker", "--assume-role-policy-document",
-        json.dumps(trust(f"arn:aws:iam::{ACCOUNT}:user/{p}-bob")))
-    aws("iam", "put-role-policy", "--role-name", f"{p}-worker", "--policy-name", "db",
-        "--policy-document", json.dumps(doc))
-    assert server.aws_error("iam", "delete-role", "--role-name", f"{p}-worker") == "DeleteConflict"
-    aws("iam", "delete-role-policy", "--role-name", f"{p}-worker", "--policy-name", "db")
-    aws("iam", "delete-role", "--role-name", f"{p}-worker")
+    arn = iam.create_policy(PolicyName=f"{p}-versioned",
+                            PolicyDocument=json.dumps(allow("s3:GetObject")))["Policy"]["Arn"]
+    iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(allow("s3:*")), SetAsDefault=True)
+    version = server.aws_json("iam", "get-policy-version", "--policy-arn", arn, "--version-id", "v1")["PolicyVersion"]
+    assert (version["Document"], version["VersionId"], version["IsDefaultVersion"]) \
+        == (allow("s3:GetObject"), "v1", False)
 
 
-def test_pagination(server, cli):
+def test_cli_pages_through_lists(server, cli):
     _, p = cli
+    iam = server.client("iam")
     prefix = f"/pages-{p}/"
     names = [f"{p}-page-{i}" for i in range(5)]
     for name in names:
-        server.aws("iam", "create-group", "--group-name", name, "--path", prefix)
+        iam.create_group(GroupName=name, Path=prefix)
     listing = ["iam", "list-groups", "--path-prefix", prefix]
     first = server.aws_json(*listing, "--max-items", "2")
     assert [g["GroupName"] for g in first["Groups"]] == names[:2]
@@ -192,32 +170,115 @@ def test_pagination(server, cli):
     assert [g["GroupName"] for g in server.aws_json(*listing, "--page-size", "2")["Groups"]] == names
 
 
-@pytest.mark.parametrize("case", [
+@pytest.mark.parametrize("code,args", [
     ("NoSuchEntity", ["iam", "get-user", "--user-name", "nobody-at-all"]),
-    ("NoSuchEntity", ["iam", "get-role", "--role-name", "nobody-at-all"]),
-    ("EntityAlreadyExists", ["iam", "create-user", "--user-name", "admin"]),
     ("MalformedPolicyDocument", ["iam", "create-policy", "--policy-name", "broken",
                                  "--policy-document", '{"Version":"2012-10-17","Statement":[]}']),
-    ("MalformedPolicyDocument", ["iam", "put-user-policy", "--user-name", "admin", "--policy-name", "broken",
-                                 "--policy-document", '{"Statement":{"Effect":"Allow","Action":"s3:*"}}']),
-    ("ValidationError", ["iam", "create-user", "--user-name", "not a name"]),
-    ("ValidationError", ["iam", "list-policies", "--scope", "Mine"]),
-    ("InvalidInput", ["iam", "get-policy", "--policy-arn", "arn:aws:iam::123456789012:user/admin"]),
-    ("LimitExceeded", ["iam", "create-policy", "--policy-name", "huge",
-                       "--policy-document", json.dumps(allow("s3:*", Sid="S" + "x" * 6200))]),
-    ("DeleteConflict", ["iam", "delete-user", "--user-name", "admin"]),
-    ("DeleteConflict", ["iam", "delete-role", "--role-name", "with-policy"]),
-    # AWS-managed policies belong to AWS, attached or not.
-    ("AccessDenied", ["iam", "delete-policy", "--policy-arn", "arn:aws:iam::aws:policy/AdministratorAccess"]),
-], ids=lambda case: f"{case[0]}-{case[1][1]}")
-def test_error_codes(server, cli, case):
-    code, args = case
-    if args[1] == "delete-role" and server.aws("iam", "get-role", "--role-name", "with-policy", check=False).returncode:
-        server.aws("iam", "create-role", "--role-name", "with-policy", "--assume-role-policy-document",
-                   json.dumps(trust(f"arn:aws:iam::{ACCOUNT}:user/admin")))
-        server.aws("iam", "put-role-policy", "--role-name", "with-policy", "--policy-name", "p",
-                   "--policy-document", json.dumps(allow("s3:*")))
+], ids=["NoSuchEntity", "MalformedPolicyDocument"])
+def test_cli_prints_error_codes(server, cli, code, args):
+    """The CLI reads the code out of our ErrorResponse (AccessDenied, under a user's profile:
+    above); test_error_codes has the whole table through boto3."""
     assert server.aws_error(*args) == code
+
+
+# ---------------------------------------------------------------------- boto3 only
+
+
+def test_policy_versions(server):
+    iam = server.client("iam")
+    arn = iam.create_policy(PolicyName="api-versioned",
+                            PolicyDocument=json.dumps(allow("s3:GetObject")))["Policy"]["Arn"]
+    v2 = iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(allow("s3:*")),
+                                   SetAsDefault=True)["PolicyVersion"]
+    assert (v2["VersionId"], v2["IsDefaultVersion"]) == ("v2", True)
+    versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
+    assert [(v["VersionId"], v["IsDefaultVersion"]) for v in versions] == [("v1", False), ("v2", True)]
+    document = iam.get_policy_version(PolicyArn=arn, VersionId="v1")
+    assert document["PolicyVersion"]["Document"] == allow("s3:GetObject")
+    assert error_code(iam.delete_policy_version, PolicyArn=arn, VersionId="v2") == "DeleteConflict"
+    assert error_code(iam.delete_policy, PolicyArn=arn) == "DeleteConflict"
+    for _ in range(3):
+        iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(allow("s3:*")))
+    assert error_code(iam.create_policy_version, PolicyArn=arn, PolicyDocument=json.dumps(allow("s3:*"))) \
+        == "LimitExceeded"
+    iam.set_default_policy_version(PolicyArn=arn, VersionId="v1")
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"] == "v1"
+    for version in ("v2", "v3", "v4", "v5"):
+        iam.delete_policy_version(PolicyArn=arn, VersionId=version)
+    iam.delete_policy(PolicyArn=arn)
+    assert error_code(iam.get_policy, PolicyArn=arn) == "NoSuchEntity"
+    assert error_code(iam.create_policy_version, PolicyArn="arn:aws:iam::aws:policy/ReadOnlyAccess",
+                      PolicyDocument=json.dumps(allow("*"))) == "AccessDenied"
+
+
+def test_inline_policies_and_attachments(server):
+    iam = server.client("iam")
+    iam.create_user(UserName="api-bob")
+    doc = allow("rds-db:connect", dbuser_arn("bob"))
+    iam.put_user_policy(UserName="api-bob", PolicyName="db", PolicyDocument=json.dumps(doc))
+    got = iam.get_user_policy(UserName="api-bob", PolicyName="db")
+    assert (got["UserName"], got["PolicyName"], got["PolicyDocument"]) == ("api-bob", "db", doc)
+    assert iam.list_user_policies(UserName="api-bob")["PolicyNames"] == ["db"]
+    too_big = allow("rds-db:connect", dbuser_arn("bob"), Sid="S" + "x" * 2100)
+    assert error_code(iam.put_user_policy, UserName="api-bob", PolicyName="big",
+                      PolicyDocument=json.dumps(too_big)) == "LimitExceeded"
+    iam.delete_user_policy(UserName="api-bob", PolicyName="db")
+    assert iam.list_user_policies(UserName="api-bob")["PolicyNames"] == []
+
+    read_only = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+    iam.attach_user_policy(UserName="api-bob", PolicyArn=read_only)
+    assert iam.list_attached_user_policies(UserName="api-bob")["AttachedPolicies"] \
+        == [{"PolicyName": "ReadOnlyAccess", "PolicyArn": read_only}]
+    iam.detach_user_policy(UserName="api-bob", PolicyArn=read_only)
+    assert error_code(iam.detach_user_policy, UserName="api-bob", PolicyArn=read_only) == "NoSuchEntity"
+    assert error_code(iam.attach_user_policy, UserName="api-bob",
+                      PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/api-missing") == "NoSuchEntity"
+
+    iam.create_role(RoleName="api-worker",
+                    AssumeRolePolicyDocument=json.dumps(trust(f"arn:aws:iam::{ACCOUNT}:user/api-bob")))
+    iam.put_role_policy(RoleName="api-worker", PolicyName="db", PolicyDocument=json.dumps(doc))
+    assert error_code(iam.delete_role, RoleName="api-worker") == "DeleteConflict"
+    iam.delete_role_policy(RoleName="api-worker", PolicyName="db")
+    iam.delete_role(RoleName="api-worker")
+    assert error_code(iam.get_role, RoleName="api-worker") == "NoSuchEntity"
+
+
+@pytest.fixture(scope="module")
+def role_with_inline_policy(server):
+    iam = server.client("iam")
+    iam.create_role(RoleName="with-policy",
+                    AssumeRolePolicyDocument=json.dumps(trust(f"arn:aws:iam::{ACCOUNT}:user/admin")))
+    iam.put_role_policy(RoleName="with-policy", PolicyName="p", PolicyDocument=json.dumps(allow("s3:*")))
+    return "with-policy"
+
+
+# (the code AWS answers with, the boto3 operation, its arguments)
+ERROR_CASES = [
+    ("NoSuchEntity", "get_user", {"UserName": "nobody-at-all"}),
+    ("NoSuchEntity", "get_role", {"RoleName": "nobody-at-all"}),
+    ("EntityAlreadyExists", "create_user", {"UserName": "admin"}),
+    ("MalformedPolicyDocument", "create_policy",
+     {"PolicyName": "broken", "PolicyDocument": '{"Version":"2012-10-17","Statement":[]}'}),
+    ("MalformedPolicyDocument", "put_user_policy",
+     {"UserName": "admin", "PolicyName": "broken",
+      "PolicyDocument": '{"Statement":{"Effect":"Allow","Action":"s3:*"}}'}),
+    ("ValidationError", "create_user", {"UserName": "not a name"}),
+    ("ValidationError", "list_policies", {"Scope": "Mine"}),
+    ("InvalidInput", "get_policy", {"PolicyArn": "arn:aws:iam::123456789012:user/admin"}),
+    ("LimitExceeded", "create_policy",
+     {"PolicyName": "huge", "PolicyDocument": json.dumps(allow("s3:*", Sid="S" + "x" * 6200))}),
+    ("DeleteConflict", "delete_user", {"UserName": "admin"}),
+    ("DeleteConflict", "delete_role", {"RoleName": "with-policy"}),
+    # AWS-managed policies belong to AWS, attached or not.
+    ("AccessDenied", "delete_policy", {"PolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}),
+]
+
+
+@pytest.mark.parametrize("code,operation,arguments", ERROR_CASES,
+                         ids=[f"{code}-{operation}" for code, operation, _ in ERROR_CASES])
+def test_error_codes(server, role_with_inline_policy, code, operation, arguments):
+    iam = server.client("iam")
+    assert error_code(getattr(iam, operation), **arguments) == code
 
 
 def test_boto3(server):

@@ -2,6 +2,7 @@
 iamdb's checker, and under a frozen clock `iamdb generate-db-auth-token` prints exactly what
 `aws rds generate-db-auth-token` prints for the same arguments, environment and config files
 (including its error messages). Every run uses a temporary HOME, so no real AWS config leaks in."""
+import functools
 import os
 import subprocess
 
@@ -115,6 +116,7 @@ def cli_id(cli):
     return "v2" if cli == env.DEBIAN_AWS else "path"
 
 
+@functools.cache  # one start-up per CLI, not one per case that asks
 def is_v2(cli):
     out = subprocess.run([cli, "--version"], capture_output=True, text=True, timeout=60)
     return (out.stdout + out.stderr).startswith("aws-cli/2")
