@@ -4,7 +4,9 @@
   1. new connections per second: `pgbench -n -C -S` over TLS; through the gateway an IAM user
      with an auth token as the password (checked in-process, pooled backend), directly and
      through PgBouncer (session pooling, TLS to the client) a password user with SCRAM-SHA-256;
-  2. select-only transactions per second over persistent connections (`pgbench -n -S`);
+  2. select-only transactions per second over persistent connections (`pgbench -n -S`), with
+     the relay's own CPU time and context switches per transaction (the gateway's and PgBouncer's
+     processes);
   3. the gateway's memory per idle TLS client: RSS growth of the iamdb server with N clients
      logged in and idle, divided by N.
 
@@ -86,6 +88,19 @@ def cpu_seconds(pid):
     """User + system CPU time the process has used so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def context_switches(pid):
+    """Times the process's threads have given up a CPU so far (waiting, or pre-empted)."""
+    total = 0
+    for status in Path(f"/proc/{pid}/task").glob("*/status"):
+        try:
+            for line in status.read_text().splitlines():
+                if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
+                    total += int(line.split()[1])
+        except FileNotFoundError:  # a thread that ended meanwhile
+            pass
+    return total
 
 
 def rss_kib(pid):
@@ -176,6 +191,11 @@ pidfile = {directory}/pgbouncer.pid
     raise SystemExit(f"pgbouncer did not start: {(directory / 'pgbouncer.log').read_text(errors='replace')}")
 
 
+def bouncer_pid(base):
+    """PgBouncer's own process (runuser starts it as a child)."""
+    return int((base / "pgbouncer" / "pgbouncer.pid").read_text().split()[0])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10, help="length of each pgbench run")
@@ -249,14 +269,19 @@ def main():
                 pgbench(port, user, password, 2, 2, True)  # warm-up: pools, caches
                 runs = args.runs.split(",")
                 connect = pgbench(port, user, password, args.seconds, args.clients, True) if "connect" in runs else None
-                cpu_before = cpu_seconds(iamdb._process.pid)
+                # The relay's own cost per transaction (the gateway's or PgBouncer's process), which
+                # other load on the machine moves much less than it moves the rates.
+                relay = {"gateway": iamdb._process.pid, "pgbouncer": bouncer_pid(base)}.get(name)
+                relay_start = (cpu_seconds(relay), context_switches(relay)) if relay else None
                 select = pgbench(port, user, password, args.seconds, args.clients, False) if "select" in runs else None
                 results[name] = (connect, select)
                 line = f"{name:10} {fmt(connect):>10} new connections/s {fmt(select):>10} select-only tps"
-                if name == "gateway" and select:
-                    # The gateway's own cost, which (unlike the rates) other load on the machine barely moves.
-                    used = cpu_seconds(iamdb._process.pid) - cpu_before
-                    line += f"   gateway CPU {used / (select * args.seconds) * 1e6:.1f} us per transaction"
+                if relay_start and select:
+                    transactions = select * args.seconds
+                    used = cpu_seconds(relay) - relay_start[0]
+                    switches = context_switches(relay) - relay_start[1]
+                    line += (f"   {name} CPU {used / transactions * 1e6:.1f} us and"
+                             f" {switches / transactions:.2f} context switches per transaction")
                 print(line, flush=True)
 
             before = after = per_client = None
