@@ -32,6 +32,17 @@ class ServerTlsFiles : public ::testing::Test {
     std::ofstream(staged) << text;
     fs::rename(staged, path);
   }
+  // Installs a new certificate and key for `name` (renamed over the old pair), reloads, and
+  // expects the new pair in use.
+  void install_and_take_up(ServerTls& tls, const std::string& name) {
+    ASSERT_TRUE(write_pem(make_self_signed(name), dir_ / "c.new", dir_ / "k.new"));
+    fs::rename(dir_ / "k.new", key());
+    fs::rename(dir_ / "c.new", cert());
+    auto reloaded = tls.reload_if_changed();
+    ASSERT_TRUE(reloaded) << reloaded.error().message;
+    EXPECT_TRUE(*reloaded);
+    EXPECT_EQ(subject(tls), "/CN=" + name);
+  }
   static std::string subject(const ServerTls& tls) {
     X509* x = SSL_CTX_get0_certificate(tls.current().get());
     char name[256] = {};
@@ -61,13 +72,7 @@ TEST_F(ServerTlsFiles, TakesUpANewPairOfFiles) {
   auto tls = ServerTls::load(cert(), key());
   ASSERT_TRUE(tls);
   const SslContext before = (*tls)->current();
-  ASSERT_TRUE(write_pem(make_self_signed("second-with-a-longer-name"), dir_ / "c.new", dir_ / "k.new"));
-  fs::rename(dir_ / "k.new", key());
-  fs::rename(dir_ / "c.new", cert());
-  auto reloaded = (*tls)->reload_if_changed();
-  ASSERT_TRUE(reloaded) << reloaded.error().message;
-  EXPECT_TRUE(*reloaded);
-  EXPECT_EQ(subject(**tls), "/CN=second-with-a-longer-name");
+  install_and_take_up(**tls, "second-with-a-longer-name");
   EXPECT_NE((*tls)->current(), before);  // connections in progress keep `before` alive themselves
 }
 
@@ -85,13 +90,7 @@ TEST_F(ServerTlsFiles, BrokenFilesKeepTheCurrentCertificateAndAreReportedOnce) {
   EXPECT_FALSE(*second);
   replace(key(), "still not a key, but another\n");
   EXPECT_FALSE((*tls)->reload_if_changed());  // changed and still broken: said again
-  ASSERT_TRUE(write_pem(make_self_signed("mended"), dir_ / "c.new", dir_ / "k.new"));
-  fs::rename(dir_ / "k.new", key());
-  fs::rename(dir_ / "c.new", cert());
-  auto mended = (*tls)->reload_if_changed();
-  ASSERT_TRUE(mended) << mended.error().message;
-  EXPECT_TRUE(*mended);
-  EXPECT_EQ(subject(**tls), "/CN=mended");
+  install_and_take_up(**tls, "mended");
 }
 
 TEST_F(ServerTlsFiles, AVanishedFileIsReportedOnceAndItsReturnTakenUp) {
@@ -102,13 +101,7 @@ TEST_F(ServerTlsFiles, AVanishedFileIsReportedOnceAndItsReturnTakenUp) {
   auto again = (*tls)->reload_if_changed();
   ASSERT_TRUE(again);
   EXPECT_FALSE(*again);
-  ASSERT_TRUE(write_pem(make_self_signed("back"), dir_ / "c.new", dir_ / "k.new"));
-  fs::rename(dir_ / "k.new", key());
-  fs::rename(dir_ / "c.new", cert());
-  auto back = (*tls)->reload_if_changed();
-  ASSERT_TRUE(back) << back.error().message;
-  EXPECT_TRUE(*back);
-  EXPECT_EQ(subject(**tls), "/CN=back");
+  install_and_take_up(**tls, "back");
 }
 
 }  // namespace
