@@ -2,17 +2,21 @@
 """The PostgreSQL gateway against the same PostgreSQL 15 directly and through PgBouncer, in one run:
 
   1. new connections per second: `pgbench -n -C -S` over TLS; through the gateway an IAM user
-     with an auth token as the password (checked in-process, pooled backend), directly and
-     through PgBouncer (session pooling, TLS to the client) a password user with SCRAM-SHA-256;
-  2. select-only transactions per second over persistent connections (`pgbench -n -S`), with
-     the relay's own CPU time and context switches per transaction (the gateway's and PgBouncer's
-     processes);
+     with an auth token as the password (checked in-process, pooled backend), directly a
+     password user with SCRAM-SHA-256, and through PgBouncer (session pooling, TLS to the
+     client) the same user twice: with SCRAM-SHA-256 (`pgbouncer`), and with a cleartext password
+     (`pgbouncer-clear`, auth_type plain), which asks of the client what a token does;
+  2. select-only transactions per second over persistent connections (`pgbench -n -S`);
   3. the gateway's memory per idle TLS client: RSS growth of the iamdb server with N clients
      logged in and idle, divided by N.
 
-Then a table with the ratios and the project's targets. Not a test: nothing is asserted.
+For 1 and 2 it also prints the CPU time pgbench (the client) and the relay (the gateway's or
+PgBouncer's process) spend per new connection and per transaction, and the relay's context
+switches: on a small machine where all of them share the cores, these tell who the rate is
+waiting for. The targets take turns, round after round, and the table shows the median of the
+rounds with the ratios and the project's targets. Not a test: nothing is asserted.
 
-    bench/pg_gateway_bench.py [--seconds 10] [--clients 8] [--idle-clients 2000]
+    bench/pg_gateway_bench.py [--seconds 10] [--clients 8] [--rounds 3] [--idle-clients 2000]
 
 Uses the build named by IAMDB_BUILD_DIR (default build/release) and the integration tests'
 fixtures (a real PostgreSQL 15 and a real iamdb server in temporary directories). Run as root
@@ -22,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import secrets
 import shutil
 import socket
@@ -49,22 +54,26 @@ ACCOUNT = "123456789012"
 INSTANCE = "bench"
 BOB_PASSWORD = "bob-" + secrets.token_hex(8)
 MONITOR_PASSWORD = "monitor-" + secrets.token_hex(8)
+TARGETS = ("gateway", "direct", "pgbouncer", "pgbouncer-clear")
 
 
 def pgbench(port, user, password, seconds, clients, connect_each):
-    """Transactions per second pgbench reports (with -C, each transaction is a new connection), or
-    None if pgbench hung."""
+    """Transactions per second pgbench reports (with -C, each transaction is a new connection) and
+    the CPU seconds pgbench used, or (None, None) if pgbench hung."""
     conninfo = f"host={HOST} port={port} dbname=postgres user={user} sslmode=require"
     args = [PGBENCH, "-n", "-S", "-T", str(seconds), "-c", str(clients), "-j", "2"]
     if connect_each:
         args.append("-C")
+    start = resource.getrusage(resource.RUSAGE_CHILDREN)
     try:
         result = subprocess.run(args + [conninfo], capture_output=True, text=True, timeout=seconds + 60,
                                 env=dict(os.environ, PGPASSWORD=password))
     except subprocess.TimeoutExpired:
         # A peer that stops answering gives no figure rather than stopping the whole run.
         print(f"  warning: pgbench on port {port} did not finish; no figure", file=sys.stderr)
-        return None
+        return None, None
+    end = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client_cpu = end.ru_utime + end.ru_stime - start.ru_utime - start.ru_stime
     if result.returncode != 0:
         raise SystemExit(f"pgbench failed on port {port}:\n{result.stdout}\n{result.stderr}")
     match = re.search(r"^tps = ([0-9.]+)", result.stdout, re.M)
@@ -73,7 +82,47 @@ def pgbench(port, user, password, seconds, clients, connect_each):
     failed = re.search(r"number of failed transactions: (\d+)", result.stdout)
     if failed and int(failed.group(1)) > 0:
         print(f"  warning: {failed.group(1)} failed transactions on port {port}", file=sys.stderr)
-    return float(match.group(1))
+    return float(match.group(1)), client_cpu
+
+
+class Cost:
+    """CPU time of the client and of the relay, and the relay's context switches, per operation of
+    one pgbench run."""
+
+    def __init__(self, relay_pid):
+        self.relay_pid = relay_pid
+        self.relay_start = (cpu_seconds(relay_pid), context_switches(relay_pid)) if relay_pid else None
+
+    def finish(self, rate, client_cpu, seconds):
+        if not rate:
+            return None
+        operations = rate * seconds
+        cost = {"client_us": client_cpu / operations * 1e6}
+        if self.relay_start:
+            cost["relay_us"] = (cpu_seconds(self.relay_pid) - self.relay_start[0]) / operations * 1e6
+            cost["switches"] = (context_switches(self.relay_pid) - self.relay_start[1]) / operations
+        return cost
+
+
+def fmt_cost(cost):
+    if cost is None:
+        return "n/a"
+    text = f"client {cost['client_us']:.0f} us"
+    if "relay_us" in cost:
+        text += f", relay {cost['relay_us']:.0f} us and {cost['switches']:.2f} context switches"
+    return text
+
+
+def median_of(samples):
+    """The median rate of a target's rounds (None if it has none or every round hung)."""
+    rates = sorted(rate for rate, _ in samples or [] if rate is not None)
+    return rates[len(rates) // 2] if rates else None
+
+
+def median_cost(samples):
+    """The CPU figures of the round whose rate is the median."""
+    rate = median_of(samples)
+    return next((cost for r, cost in samples if r == rate), None)
 
 
 def fmt(value):
@@ -146,11 +195,11 @@ def idle_client(port, user, token):
             return sock
 
 
-def start_pgbouncer(pg, base, port, tls):
-    """PgBouncer in session pooling mode in front of `pg`, TLS towards clients, SCRAM for bob."""
-    directory = base / "pgbouncer"
+def start_pgbouncer(pg, directory, port, tls, auth_type, secret):
+    """PgBouncer in session pooling mode in front of `pg`, TLS towards clients, bob logging in
+    with `auth_type` against `secret` (what its auth_file keeps)."""
     directory.mkdir()
-    (directory / "userlist.txt").write_text(f'"bob" "{BOB_PASSWORD}"\n')
+    (directory / "userlist.txt").write_text(f'"bob" "{secret}"\n')
     (directory / "pgbouncer.ini").write_text(f"""[databases]
 postgres = host={pg.socket_dir} port={pg.port} dbname=postgres
 
@@ -158,7 +207,7 @@ postgres = host={pg.socket_dir} port={pg.port} dbname=postgres
 listen_addr = {HOST}
 listen_port = {port}
 unix_socket_dir =
-auth_type = scram-sha-256
+auth_type = {auth_type}
 auth_file = {directory}/userlist.txt
 pool_mode = session
 max_client_conn = 3000
@@ -188,12 +237,13 @@ pidfile = {directory}/pgbouncer.pid
         except OSError:
             time.sleep(0.1)  # poll interval while PgBouncer starts
     process.kill()
+    process.wait()
     raise SystemExit(f"pgbouncer did not start: {(directory / 'pgbouncer.log').read_text(errors='replace')}")
 
 
-def bouncer_pid(base):
+def bouncer_pid(directory):
     """PgBouncer's own process (runuser starts it as a child)."""
-    return int((base / "pgbouncer" / "pgbouncer.pid").read_text().split()[0])
+    return int((directory / "pgbouncer.pid").read_text().split()[0])
 
 
 def main():
@@ -202,10 +252,12 @@ def main():
     parser.add_argument("--clients", type=int, default=8, help="pgbench clients")
     parser.add_argument("--idle-clients", type=int, default=2000,
                         help="idle TLS clients for the memory figure (0: skip it)")
-    parser.add_argument("--targets", default="gateway,direct,pgbouncer",
-                        help="which of gateway, direct, pgbouncer to measure")
+    parser.add_argument("--targets", default=",".join(TARGETS),
+                        help="which of " + ", ".join(TARGETS) + " to measure")
     parser.add_argument("--runs", default="connect,select",
                         help="which pgbench runs: connect (-C), select (persistent connections)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds over all targets; the table shows each figure's median")
     parser.add_argument("--worker-threads", type=int, default=0,
                         help="the iamdb server's worker_threads (0: one per core)")
     args = parser.parse_args()
@@ -215,7 +267,7 @@ def main():
     base = Path(tempfile.mkdtemp(prefix="iamdb-bench-"))
     os.chmod(base, 0o755)
     tls = make_server_tls(base / "tls")
-    bouncer = None
+    bouncers = {}
     try:
         with PostgreSQL(tls=tls, settings={"max_connections": "200", "log_connections": "off"}) as pg, \
                 IamdbServer(account_id=ACCOUNT, region=REGION,
@@ -257,32 +309,42 @@ def main():
                     if time.monotonic() > deadline:
                         raise SystemExit(f"the gateway does not listen:\n{iamdb.log()}")
                     time.sleep(0.1)  # poll interval while the listener starts
-            bouncer_port = env.free_port()
-            bouncer = start_pgbouncer(pg, base, bouncer_port, tls)
+            # PgBouncer keeps bob's SCRAM verifier, as PostgreSQL does (an auth_query would fetch
+            # the same), so a SCRAM login costs it no key derivation; with auth_type plain it
+            # compares the cleartext password the client sends over TLS, as the gateway's token is.
+            verifier = pg.sql("SELECT rolpassword FROM pg_authid WHERE rolname = 'bob'").strip()
+            wanted = args.targets.split(",")
+            for name, auth_type, secret in (("pgbouncer", "scram-sha-256", verifier),
+                                            ("pgbouncer-clear", "plain", BOB_PASSWORD)):
+                if name in wanted:
+                    port = env.free_port()
+                    bouncers[name] = (port, start_pgbouncer(pg, base / name, port, tls, auth_type, secret))
 
-            targets = {"gateway": (gateway_port, "alice", token), "direct": (pg.port, "bob", BOB_PASSWORD),
-                       "pgbouncer": (bouncer_port, "bob", BOB_PASSWORD)}
-            results = {name: (None, None) for name in targets}
-            for name, (port, user, password) in targets.items():
-                if name not in args.targets.split(","):
-                    continue
+            targets = {"gateway": (gateway_port, "alice", token), "direct": (pg.port, "bob", BOB_PASSWORD)}
+            targets.update({name: (port, "bob", BOB_PASSWORD) for name, (port, _) in bouncers.items()})
+            wanted = [name for name in targets if name in wanted]
+            runs = [(run, run == "connect") for run in ("connect", "select") if run in args.runs.split(",")]
+            for name in wanted:
+                port, user, password = targets[name]
                 pgbench(port, user, password, 2, 2, True)  # warm-up: pools, caches
-                runs = args.runs.split(",")
-                connect = pgbench(port, user, password, args.seconds, args.clients, True) if "connect" in runs else None
-                # The relay's own cost per transaction (the gateway's or PgBouncer's process), which
-                # other load on the machine moves much less than it moves the rates.
-                relay = {"gateway": iamdb._process.pid, "pgbouncer": bouncer_pid(base)}.get(name)
-                relay_start = (cpu_seconds(relay), context_switches(relay)) if relay else None
-                select = pgbench(port, user, password, args.seconds, args.clients, False) if "select" in runs else None
-                results[name] = (connect, select)
-                line = f"{name:10} {fmt(connect):>10} new connections/s {fmt(select):>10} select-only tps"
-                if relay_start and select:
-                    transactions = select * args.seconds
-                    used = cpu_seconds(relay) - relay_start[0]
-                    switches = context_switches(relay) - relay_start[1]
-                    line += (f"   {name} CPU {used / transactions * 1e6:.1f} us and"
-                             f" {switches / transactions:.2f} context switches per transaction")
-                print(line, flush=True)
+            # samples[name, run]: (rate, cost) of each round. The rounds interleave the targets, so
+            # a slow spell of the machine falls on all of them rather than on one.
+            samples = {}
+            for round_number in range(1, args.rounds + 1):
+                for name in wanted:
+                    port, user, password = targets[name]
+                    # The relay's own process: the gateway's or PgBouncer's.
+                    relay = iamdb._process.pid if name == "gateway" else \
+                        bouncer_pid(base / name) if name in bouncers else None
+                    for run, connect_each in runs:
+                        cost = Cost(relay)
+                        rate, client_cpu = pgbench(port, user, password, args.seconds, args.clients, connect_each)
+                        samples.setdefault((name, run), []).append((rate, cost.finish(rate, client_cpu, args.seconds)))
+                        unit = "new connections/s" if connect_each else "select-only tps"
+                        print(f"round {round_number}  {name:16} {fmt(rate):>6} {unit:18} "
+                              f"({fmt_cost(samples[name, run][-1][1])})", flush=True)
+            results = {name: tuple(median_of(samples.get((name, run))) for run in ("connect", "select"))
+                       for name in TARGETS}
 
             before = after = per_client = None
             if args.idle_clients > 0:
@@ -296,20 +358,29 @@ def main():
                 for c in clients:
                     c.close()
 
-        g, d, b = results["gateway"], results["direct"], results["pgbouncer"]
+        g, d, b, c = (results[name] for name in TARGETS)
         print()
-        print(f"{'':28}{'gateway':>10}{'direct':>10}{'pgbouncer':>11}{'gw/direct':>11}{'gw/pgb':>9}   target")
-        print(f"{'new connections/s (-C -S)':28}{fmt(g[0]):>10}{fmt(d[0]):>10}{fmt(b[0]):>11}{ratio(g[0], d[0]):>11}"
-              f"{ratio(g[0], b[0]):>9}   >=10x direct, >=2x pgbouncer")
-        print(f"{'select-only tps':28}{fmt(g[1]):>10}{fmt(d[1]):>10}{fmt(b[1]):>11}{ratio(g[1], d[1]):>11}"
-              f"{ratio(g[1], b[1]):>9}   >=0.8x direct, >=1.5x pgbouncer")
+        if args.rounds > 1:
+            print(f"median of {args.rounds} rounds; CPU per operation from the round with the median rate")
+            for name in wanted:
+                for run, _ in runs:
+                    rates = sorted(rate for rate, _ in samples[name, run] if rate is not None)
+                    spread = f"{fmt(rates[0])}-{fmt(rates[-1])}" if rates else "n/a"
+                    print(f"  {name:16} {run:8} {spread:>12}  ({fmt_cost(median_cost(samples[name, run]))})")
+            print()
+        print(f"{'':28}{'gateway':>10}{'direct':>10}{'pgbouncer':>11}{'pgb-clear':>11}"
+              f"{'gw/direct':>11}{'gw/pgb':>9}{'gw/pgb-clear':>14}   target")
+        for row, label, target in ((0, "new connections/s (-C -S)", ">=10x direct, >=2x pgbouncer"),
+                                   (1, "select-only tps", ">=0.8x direct, >=1.5x pgbouncer")):
+            print(f"{label:28}{fmt(g[row]):>10}{fmt(d[row]):>10}{fmt(b[row]):>11}{fmt(c[row]):>11}"
+                  f"{ratio(g[row], d[row]):>11}{ratio(g[row], b[row]):>9}{ratio(g[row], c[row]):>14}   {target}")
         if per_client is not None:
             print(f"{f'memory per idle TLS client ({args.idle_clients})':28}{per_client:8.1f}KiB"
-                  f"{'':43}<=64 KiB   (RSS {before} -> {after} KiB)")
+                  f"{'':68}<=64 KiB   (RSS {before} -> {after} KiB)")
     finally:
-        if bouncer is not None:
-            bouncer.terminate()
-            bouncer.wait(timeout=10)
+        for _, process in bouncers.values():
+            process.terminate()
+            process.wait(timeout=10)
         shutil.rmtree(base, ignore_errors=True)
 
 
