@@ -390,6 +390,41 @@ def test_a_moved_listener_serves_on_its_new_address_and_sessions_opened_before_g
             bob.close()
 
 
+def test_a_listen_address_another_process_holds_with_so_reuseport_is_refused_not_shared(iamdb, alice, pg):
+    # The kernel would let this process join the gateway's SO_REUSEPORT group (same user) and take a
+    # share of its clients; the gateway refuses the address instead, and says why.
+    squatter = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    squatter.bind((HOST, 0))
+    squatter.listen(16)
+    taken = squatter.getsockname()[1]
+    try:
+        with instance_of_its_own(iamdb, pg, "pg-shared") as port:
+            iamdb_cli(iamdb, "instance", "modify", "--id", "pg-shared", "--gateway-listen", f"{HOST}:{taken}",
+                      "--endpoint", f"{HOST}:{taken}")
+            refusal = f"gateway pg-shared: cannot listen on {HOST}:{taken}: another process listens there too"
+            wait_until(lambda: refusal in iamdb.log(), "the refusal of the shared address")
+            assert f"gateway pg-shared: listening on {HOST}:{taken}" not in iamdb.log()
+            # Every connection to the address reaches the other process: the gateway holds no socket there.
+            squatter.settimeout(5)
+            for _ in range(8):
+                client = socket.create_connection((HOST, taken), timeout=5)
+                accepted, _ = squatter.accept()
+                accepted.close()
+                client.close()
+            # An address of its own still works, and the instance serves there.
+            free = env.free_port()
+            iamdb_cli(iamdb, "instance", "modify", "--id", "pg-shared", "--gateway-listen", f"{HOST}:{free}",
+                      "--endpoint", f"{HOST}:{free}")
+            wait_until(lambda: f"gateway pg-shared: listening on {HOST}:{free}" in iamdb.log(), "the new listener")
+            result = psql(free, "alice", token_from_iamdb(alice, free, "alice"), iamdb.ca)
+            assert (result.returncode, result.stdout.strip()) == (0, "alice"), result.stderr
+            assert port != free
+    finally:
+        squatter.close()
+
+
 # ---------------------------------------------------------------------------------- rate limits
 
 

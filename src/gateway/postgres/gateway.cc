@@ -12,6 +12,8 @@
 #include <csignal>
 #include <set>
 
+#include "gateway/port_sharing.h"
+
 namespace iamdb::gateway::pg {
 
 namespace asio = boost::asio;
@@ -139,6 +141,16 @@ Result<std::shared_ptr<PostgresGateway::Listener>> PostgresGateway::bind(const i
       return fail("cannot listen on ", instance.gateway.listen, ": ", ec.message());
     }
     listener->acceptors.push_back(std::move(acceptor));
+  }
+  // SO_REUSEPORT would let another process of this user share the clients; refuse instead.
+  auto foreign = foreign_listener(endpoint);
+  if (!foreign) {
+    spdlog::warn("gateway {}: could not check that no other process listens on {}: {}", instance.id,
+                 instance.gateway.listen, foreign.error().message);
+  } else if (*foreign) {
+    for (auto& a : listener->acceptors) a->close(ec);
+    return fail("cannot listen on ", instance.gateway.listen, ": another process listens there too (socket inode ",
+                std::to_string(**foreign), "; `ss -ltnpe` names it) and would take a share of the clients");
   }
   return listener;
 }
