@@ -1,6 +1,7 @@
 """The PostgreSQL gateway's operational behaviours: its certificate replaced while it runs, TLS to
-the backend with CA and host name verification, a listener moved by `iamdb instance modify`,
-and each instance's new-connection rate limit kept to itself.
+the backend with CA and host name verification, a listener moved by `iamdb instance modify`, a
+listen address another process shares through SO_REUSEPORT refused, and each instance's
+new-connection rate limit kept to itself.
 
 The same PostgreSQL, instance pg-gw and clients as test_pg_gateway.py (its fixtures and helpers
 are reused), with an iamdb server whose gateway certificate is a pair of files of this module's
