@@ -260,6 +260,8 @@ def main():
                         help="rounds over all targets; the table shows each figure's median")
     parser.add_argument("--worker-threads", type=int, default=0,
                         help="the iamdb server's worker_threads (0: one per core)")
+    parser.add_argument("--cpu-steering", choices=("loopback", "always", "never"), default="loopback",
+                        help="the iamdb server's [gateway] cpu_steering (the gateway listens on a loopback address)")
     args = parser.parse_args()
     if not env.IAMDB_BIN.exists():
         raise SystemExit(f"no iamdb binary at {env.IAMDB_BIN}: set IAMDB_BUILD_DIR")
@@ -271,7 +273,8 @@ def main():
     try:
         with PostgreSQL(tls=tls, settings={"max_connections": "200", "log_connections": "off"}) as pg, \
                 IamdbServer(account_id=ACCOUNT, region=REGION,
-                            settings={"worker_threads": args.worker_threads}) as iamdb:
+                            settings={"worker_threads": args.worker_threads,
+                                      "gateway.cpu_steering": args.cpu_steering}) as iamdb:
             pg.set_hba(["local   all +rds_iam trust",
                         "hostssl all all 127.0.0.1/32 scram-sha-256",
                         "local   all all scram-sha-256"])

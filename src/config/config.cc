@@ -205,6 +205,14 @@ std::vector<Setting> settings(Config& c) {
       flag("gateway", "allow_passwordless_relay",
            "Let in non-IAM users whom the backend accepts without any password (trust); unsafe.",
            c.gateway.allow_passwordless_relay),
+      text("gateway", "cpu_steering",
+           "Which listeners give a new connection to the worker of the CPU it came in on: loopback (those "
+           "on a loopback address), always or never.",
+           c.gateway.cpu_steering,
+           [](const std::string& v) -> Result<void> {
+             if (v == "loopback" || v == "always" || v == "never") return {};
+             return fail("must be one of loopback, always, never");
+           }),
 
       path("store", "sqlite", "SQLite database file (WAL mode).", c.store.sqlite),
   };

@@ -87,6 +87,7 @@ struct GatewayConfig {
   uint32_t backend_connect_timeout_seconds = 10;
   bool end_sessions_on_key_revocation = false;  // an Inactive or deleted key ends its sessions
   bool allow_passwordless_relay = false;      // relay users the backend lets in without a password
+  std::string cpu_steering = "loopback";      // which listeners steer by CPU: loopback, always, never
 };
 
 struct StoreConfig {

@@ -419,6 +419,12 @@ def test_a_listen_address_another_process_holds_with_so_reuseport_is_refused_not
             iamdb_cli(iamdb, "instance", "modify", "--id", "pg-shared", "--gateway-listen", f"{HOST}:{free}",
                       "--endpoint", f"{HOST}:{free}")
             wait_until(lambda: f"gateway pg-shared: listening on {HOST}:{free}" in iamdb.log(), "the new listener")
+            # A loopback address steers new connections by CPU (cpu_steering's default) when each
+            # worker (one per core) has a CPU of its own to name.
+            line = next(line for line in iamdb.log().splitlines()
+                        if f"gateway pg-shared: listening on {HOST}:{free}" in line)
+            steered = len(os.sched_getaffinity(0)) >= os.cpu_count()
+            assert ("new connections steered to the worker of their CPU" in line) == steered, line
             result = psql(free, "alice", token_from_iamdb(alice, free, "alice"), iamdb.ca)
             assert (result.returncode, result.stdout.strip()) == (0, "alice"), result.stderr
             assert port != free

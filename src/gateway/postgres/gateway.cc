@@ -12,7 +12,7 @@
 #include <csignal>
 #include <set>
 
-#include "gateway/port_sharing.h"
+#include "gateway/listen.h"
 
 namespace iamdb::gateway::pg {
 
@@ -24,12 +24,12 @@ struct PostgresGateway::Listener {
   std::string address;  // the listen setting it was bound for
   std::atomic<std::shared_ptr<InstanceRuntime>> runtime;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;  // one per worker, same index
+  bool steered = false;                                   // each acceptor names a CPU (SO_INCOMING_CPU)
 };
 
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 std::string ip_text(const tcp::endpoint& endpoint) {
   asio::ip::address a = endpoint.address();
@@ -129,18 +129,19 @@ Result<std::shared_ptr<PostgresGateway::Listener>> PostgresGateway::bind(const i
   auto listener = std::make_shared<Listener>();
   listener->instance_id = instance.id;
   listener->address = instance.gateway.listen;
-  for (asio::io_context* io : s_.workers) {
-    auto acceptor = std::make_shared<tcp::acceptor>(*io);
-    acceptor->open(endpoint.protocol(), ec);
-    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acceptor->set_option(ReusePort(true), ec);
-    if (!ec) acceptor->bind(endpoint, ec);
-    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
+  // Steering needs a CPU for every worker's socket: with more workers than CPUs, the sockets
+  // without one would get new connections only when no socket names the SYN's CPU, that is never.
+  const std::string& steering = s_.config.gateway.cpu_steering;
+  const std::vector<int> cpus =
+      steering == "always" || (steering == "loopback" && ip.is_loopback()) ? allowed_cpus() : std::vector<int>{};
+  listener->steered = !cpus.empty() && s_.workers.size() <= cpus.size();
+  for (size_t i = 0; i < s_.workers.size(); ++i) {
+    auto acceptor = open_listener(*s_.workers[i], endpoint, listener->steered ? std::optional(cpus[i]) : std::nullopt);
+    if (!acceptor) {
       for (auto& a : listener->acceptors) a->close(ec);
-      return fail("cannot listen on ", instance.gateway.listen, ": ", ec.message());
+      return fail("cannot listen on ", instance.gateway.listen, ": ", acceptor.error().message);
     }
-    listener->acceptors.push_back(std::move(acceptor));
+    listener->acceptors.push_back(std::move(*acceptor));
   }
   // SO_REUSEPORT would let another process of this user share the clients; refuse instead.
   auto foreign = foreign_listener(endpoint);
@@ -226,8 +227,9 @@ void PostgresGateway::reconcile_locked(const iam::Snapshot& snapshot) {
     for (size_t i = 0; i < (*listener)->acceptors.size(); ++i)
       asio::co_spawn(*s_.workers[i], accept_loop(*listener, (*listener)->acceptors[i], &context_, s_.workers[i]),
                      asio::detached);
-    spdlog::info("gateway {}: listening on {} for backend {} (backend auth {})", id, db->gateway.listen,
-                 db->gateway.backend, db->gateway.backend_auth);
+    spdlog::info("gateway {}: listening on {} for backend {} (backend auth {}{})", id, db->gateway.listen,
+                 db->gateway.backend, db->gateway.backend_auth,
+                 (*listener)->steered ? "; new connections steered to the worker of their CPU" : "");
     listeners_.emplace(id, std::move(*listener));
   }
 }

@@ -1,25 +1,30 @@
-// The check that no other process shares a gateway's listening address: the kernel's socket
-// table read for exactly the listener's address and port, in both byte layouts the kernel prints,
-// and real sockets: this process's own listeners pass, another process's listener in the same
+// How a gateway listens: listeners steered by CPU get exactly the connections whose SYN their
+// CPU handled (a client pinned to each CPU in turn); the check that no other process shares the
+// address: the kernel's socket table read for exactly the listener's address and port, and real
+// sockets: this process's own listeners pass, another process's listener in the same
 // SO_REUSEPORT group is found.
-#include "gateway/port_sharing.h"
+#include "gateway/listen.h"
 
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
+#include <thread>
 
 namespace iamdb::gateway {
 namespace {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
 // /proc/net/tcp as a little-endian machine prints it: 127.0.0.1:5432 listening twice (inodes
 // 111, 222), 0.0.0.0:5432 listening (333), 127.0.0.1:5433 listening (444), and an established
@@ -75,20 +80,98 @@ TEST(ListeningInodes, SkipsLinesThatDoNotParse) {
   EXPECT_TRUE(listening_inodes("", at("127.0.0.1", 5432)).empty());
 }
 
-tcp::acceptor reuse_port_listener(asio::io_context& io, const tcp::endpoint& endpoint) {
-  tcp::acceptor acceptor(io, endpoint.protocol());
-  acceptor.set_option(tcp::acceptor::reuse_address(true));
-  acceptor.set_option(ReusePort(true));
-  acceptor.bind(endpoint);
-  acceptor.listen();
-  return acceptor;
+tcp::acceptor& reuse_port_listener(asio::io_context& io, const tcp::endpoint& endpoint,
+                                   std::vector<std::shared_ptr<tcp::acceptor>>& keep) {
+  auto opened = open_listener(io, endpoint, std::nullopt);
+  if (!opened) throw std::runtime_error(opened.error().message);
+  keep.push_back(*opened);
+  return *keep.back();
+}
+
+// Connects `count` times to `endpoint` from a thread pinned to `cpu` (the SYN is handled there on
+// loopback) and returns how many connections each listener accepted.
+std::vector<int> accepted_from_cpu(int cpu, const tcp::endpoint& endpoint, std::vector<std::shared_ptr<tcp::acceptor>>& listeners,
+                                   int count) {
+  std::thread client([&] {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0) return;
+    asio::io_context io;
+    for (int i = 0; i < count; ++i) {
+      tcp::socket s(io);
+      s.connect(endpoint);
+    }
+  });
+  client.join();
+  std::vector<int> accepted(listeners.size(), 0);
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    listeners[i]->non_blocking(true);
+    boost::system::error_code ec;
+    while (true) {
+      tcp::socket s = listeners[i]->accept(ec);
+      if (ec) break;
+      ++accepted[i];
+    }
+  }
+  return accepted;
+}
+
+// Linux honours SO_INCOMING_CPU within a reuse-port group from 6.1 on; older kernels hash.
+bool kernel_steers_reuse_port_groups() {
+  utsname name{};
+  int major = 0, minor = 0;
+  return uname(&name) == 0 && std::sscanf(name.release, "%d.%d", &major, &minor) == 2 &&
+         (major > 6 || (major == 6 && minor >= 1));
+}
+
+TEST(OpenListener, EachSteeredListenerGetsTheConnectionsOfItsCpu) {
+  const std::vector<int> cpus = allowed_cpus();
+  ASSERT_FALSE(cpus.empty());
+  if (cpus.size() < 2) GTEST_SKIP() << "needs two CPUs";
+  if (!kernel_steers_reuse_port_groups()) GTEST_SKIP() << "the kernel is older than 6.1";
+  asio::io_context io;
+  std::vector<std::shared_ptr<tcp::acceptor>> listeners;
+  auto first = open_listener(io, at("127.0.0.1", 0), cpus[0]);
+  ASSERT_TRUE(first) << first.error().message;
+  listeners.push_back(*first);
+  const tcp::endpoint endpoint = (*first)->local_endpoint();
+  auto second = open_listener(io, endpoint, cpus[1]);
+  ASSERT_TRUE(second) << second.error().message;
+  listeners.push_back(*second);
+
+  EXPECT_EQ(accepted_from_cpu(cpus[0], endpoint, listeners, 20), (std::vector<int>{20, 0}));
+  EXPECT_EQ(accepted_from_cpu(cpus[1], endpoint, listeners, 20), (std::vector<int>{0, 20}));
+}
+
+TEST(OpenListener, UnsteeredListenersShareTheConnectionsOfOneCpu) {
+  const std::vector<int> cpus = allowed_cpus();
+  ASSERT_FALSE(cpus.empty());
+  asio::io_context io;
+  std::vector<std::shared_ptr<tcp::acceptor>> listeners;
+  const tcp::endpoint endpoint = reuse_port_listener(io, at("127.0.0.1", 0), listeners).local_endpoint();
+  reuse_port_listener(io, endpoint, listeners);
+  // The kernel hashes each connection's addresses and ports: 64 connections all on one listener
+  // would be a 1 in 2^63 chance.
+  const auto accepted = accepted_from_cpu(cpus[0], endpoint, listeners, 64);
+  EXPECT_EQ(accepted[0] + accepted[1], 64);
+  EXPECT_GT(accepted[0], 0);
+  EXPECT_GT(accepted[1], 0);
+}
+
+TEST(OpenListener, ABusyAddressIsAnError) {
+  asio::io_context io;
+  tcp::acceptor plain(io, at("127.0.0.1", 0));  // no SO_REUSEPORT: nobody may join it
+  auto refused = open_listener(io, plain.local_endpoint(), std::nullopt);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("in use"), std::string::npos) << refused.error().message;
 }
 
 TEST(ForeignListener, ThisProcesssOwnListenersAreNotForeign) {
   asio::io_context io;
-  auto first = reuse_port_listener(io, at("127.0.0.1", 0));
-  const tcp::endpoint endpoint = first.local_endpoint();
-  auto second = reuse_port_listener(io, endpoint);
+  std::vector<std::shared_ptr<tcp::acceptor>> listeners;
+  const tcp::endpoint endpoint = reuse_port_listener(io, at("127.0.0.1", 0), listeners).local_endpoint();
+  reuse_port_listener(io, endpoint, listeners);
   auto found = foreign_listener(endpoint);
   ASSERT_TRUE(found) << found.error().message;
   EXPECT_FALSE(*found);
@@ -96,7 +179,8 @@ TEST(ForeignListener, ThisProcesssOwnListenersAreNotForeign) {
 
 TEST(ForeignListener, AnotherProcessInTheSameReusePortGroupIsFound) {
   asio::io_context io;
-  auto ours = reuse_port_listener(io, at("127.0.0.1", 0));
+  std::vector<std::shared_ptr<tcp::acceptor>> listeners;
+  tcp::acceptor& ours = reuse_port_listener(io, at("127.0.0.1", 0), listeners);
   const tcp::endpoint endpoint = ours.local_endpoint();
   int ready[2];
   ASSERT_EQ(pipe(ready), 0);

@@ -1,6 +1,10 @@
-#include "gateway/port_sharing.h"
+#include "gateway/listen.h"
+
+#include <sched.h>
+#include <sys/socket.h>
 
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -64,7 +68,38 @@ std::vector<std::string_view> fields(std::string_view line) {
   return out;
 }
 
+using ReusePort = boost::asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
 }  // namespace
+
+Result<std::shared_ptr<boost::asio::ip::tcp::acceptor>> open_listener(boost::asio::io_context& io,
+                                                                        const boost::asio::ip::tcp::endpoint& endpoint,
+                                                                        std::optional<int> incoming_cpu) {
+  auto acceptor = std::make_shared<boost::asio::ip::tcp::acceptor>(io);
+  boost::system::error_code ec;
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(boost::asio::ip::tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor->set_option(ReusePort(true), ec);
+  if (!ec && incoming_cpu) {
+    const int cpu = *incoming_cpu;
+    if (setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_INCOMING_CPU, &cpu, sizeof cpu) != 0)
+      ec.assign(errno, boost::system::system_category());
+  }
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(boost::asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail(ec.message());
+  return acceptor;
+}
+
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof set, &set) != 0) return cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  return cpus;
+}
 
 std::vector<uint64_t> listening_inodes(std::string_view table, const boost::asio::ip::tcp::endpoint& endpoint) {
   std::vector<uint64_t> inodes;
