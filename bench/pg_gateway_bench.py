@@ -263,6 +263,9 @@ def main():
     parser.add_argument("--cpu-steering", choices=("loopback", "always", "never"), default="loopback",
                         help="the iamdb server's [gateway] cpu_steering (the gateway listens on a loopback address)")
     args = parser.parse_args()
+    requested = args.targets.split(",")
+    if unknown := set(requested) - set(TARGETS):
+        parser.error(f"unknown targets: {', '.join(sorted(unknown))}")
     if not env.IAMDB_BIN.exists():
         raise SystemExit(f"no iamdb binary at {env.IAMDB_BIN}: set IAMDB_BUILD_DIR")
 
@@ -316,16 +319,15 @@ def main():
             # the same), so a SCRAM login costs it no key derivation; with auth_type plain it
             # compares the cleartext password the client sends over TLS, as the gateway's token is.
             verifier = pg.sql("SELECT rolpassword FROM pg_authid WHERE rolname = 'bob'").strip()
-            wanted = args.targets.split(",")
             for name, auth_type, secret in (("pgbouncer", "scram-sha-256", verifier),
                                             ("pgbouncer-clear", "plain", BOB_PASSWORD)):
-                if name in wanted:
+                if name in requested:
                     port = env.free_port()
                     bouncers[name] = (port, start_pgbouncer(pg, base / name, port, tls, auth_type, secret))
 
             targets = {"gateway": (gateway_port, "alice", token), "direct": (pg.port, "bob", BOB_PASSWORD)}
             targets.update({name: (port, "bob", BOB_PASSWORD) for name, (port, _) in bouncers.items()})
-            wanted = [name for name in targets if name in wanted]
+            wanted = [name for name in targets if name in requested]
             runs = [(run, run == "connect") for run in ("connect", "select") if run in args.runs.split(",")]
             for name in wanted:
                 port, user, password = targets[name]

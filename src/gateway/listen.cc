@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -99,6 +100,13 @@ std::vector<int> allowed_cpus() {
   for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
     if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
   return cpus;
+}
+
+std::vector<int> steering_cpus(std::string_view setting, const boost::asio::ip::address& address, size_t workers,
+                               const std::vector<int>& allowed) {
+  const bool wanted = setting == "always" || (setting == "loopback" && address.is_loopback());
+  if (!wanted || workers == 0 || workers > allowed.size()) return {};
+  return {allowed.begin(), allowed.begin() + static_cast<std::ptrdiff_t>(workers)};
 }
 
 std::vector<uint64_t> listening_inodes(std::string_view table, const boost::asio::ip::tcp::endpoint& endpoint) {

@@ -38,6 +38,13 @@ Result<std::shared_ptr<boost::asio::ip::tcp::acceptor>> open_listener(boost::asi
 // ascending order; empty if the kernel does not say.
 std::vector<int> allowed_cpus();
 
+// Pure: the CPU each of `workers` listeners on `address` names under the `cpu_steering` setting
+// ("loopback": only on a loopback address, "always", "never"), given the CPUs the process may run
+// on; empty for no steering. Every worker needs a CPU of its own: a listener without one would get
+// new connections only when no listener names the SYN's CPU, that is never.
+std::vector<int> steering_cpus(std::string_view setting, const boost::asio::ip::address& address, size_t workers,
+                               const std::vector<int>& allowed);
+
 // Pure: the inodes of the sockets listening on exactly `endpoint` in the text of /proc/net/tcp
 // (IPv4 endpoints) or /proc/net/tcp6 (IPv6). Lines that do not parse are skipped.
 std::vector<uint64_t> listening_inodes(std::string_view table, const boost::asio::ip::tcp::endpoint& endpoint);

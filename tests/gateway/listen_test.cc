@@ -80,6 +80,21 @@ TEST(ListeningInodes, SkipsLinesThatDoNotParse) {
   EXPECT_TRUE(listening_inodes("", at("127.0.0.1", 5432)).empty());
 }
 
+TEST(SteeringCpus, FollowsTheSettingTheAddressAndTheCpusThereAre) {
+  const auto loopback = asio::ip::make_address("127.0.0.1");
+  const auto v6_loopback = asio::ip::make_address("::1");
+  const auto any = asio::ip::make_address("0.0.0.0");
+  const std::vector<int> cpus{2, 3, 5, 7};
+  EXPECT_EQ(steering_cpus("loopback", loopback, 2, cpus), (std::vector<int>{2, 3}));
+  EXPECT_EQ(steering_cpus("loopback", v6_loopback, 4, cpus), (std::vector<int>{2, 3, 5, 7}));
+  EXPECT_TRUE(steering_cpus("loopback", any, 2, cpus).empty());
+  EXPECT_EQ(steering_cpus("always", any, 3, cpus), (std::vector<int>{2, 3, 5}));
+  EXPECT_TRUE(steering_cpus("never", loopback, 2, cpus).empty());
+  // More workers than CPUs, or no CPU known: no steering at all.
+  EXPECT_TRUE(steering_cpus("always", loopback, 5, cpus).empty());
+  EXPECT_TRUE(steering_cpus("always", loopback, 1, {}).empty());
+}
+
 tcp::acceptor& reuse_port_listener(asio::io_context& io, const tcp::endpoint& endpoint,
                                    std::vector<std::shared_ptr<tcp::acceptor>>& keep) {
   auto opened = open_listener(io, endpoint, std::nullopt);
@@ -90,8 +105,8 @@ tcp::acceptor& reuse_port_listener(asio::io_context& io, const tcp::endpoint& en
 
 // Connects `count` times to `endpoint` from a thread pinned to `cpu` (the SYN is handled there on
 // loopback) and returns how many connections each listener accepted.
-std::vector<int> accepted_from_cpu(int cpu, const tcp::endpoint& endpoint, std::vector<std::shared_ptr<tcp::acceptor>>& listeners,
-                                   int count) {
+std::vector<int> accepted_from_cpu(int cpu, const tcp::endpoint& endpoint,
+                                   std::vector<std::shared_ptr<tcp::acceptor>>& listeners, int count) {
   std::thread client([&] {
     cpu_set_t set;
     CPU_ZERO(&set);

@@ -129,12 +129,8 @@ Result<std::shared_ptr<PostgresGateway::Listener>> PostgresGateway::bind(const i
   auto listener = std::make_shared<Listener>();
   listener->instance_id = instance.id;
   listener->address = instance.gateway.listen;
-  // Steering needs a CPU for every worker's socket: with more workers than CPUs, the sockets
-  // without one would get new connections only when no socket names the SYN's CPU, that is never.
-  const std::string& steering = s_.config.gateway.cpu_steering;
-  const std::vector<int> cpus =
-      steering == "always" || (steering == "loopback" && ip.is_loopback()) ? allowed_cpus() : std::vector<int>{};
-  listener->steered = !cpus.empty() && s_.workers.size() <= cpus.size();
+  const std::vector<int> cpus = steering_cpus(s_.config.gateway.cpu_steering, ip, s_.workers.size(), allowed_cpus());
+  listener->steered = !cpus.empty();
   for (size_t i = 0; i < s_.workers.size(); ++i) {
     auto acceptor = open_listener(*s_.workers[i], endpoint, listener->steered ? std::optional(cpus[i]) : std::nullopt);
     if (!acceptor) {
