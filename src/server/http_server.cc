@@ -5,6 +5,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -18,7 +20,11 @@ namespace http = beast::http;
 using asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 
+// The io_context runs on several threads. Everything one connection does (its reads, writes and
+// timeouts: Beast's streams allow one operation of each kind at a time and nothing concurrent)
+// runs on a strand of its own, and the acceptor on another.
 struct HttpServer::Shared {
+  asio::io_context& io;
   HttpLimits limits;
   HttpHandler handler;
   asio::ssl::context* tls;
@@ -28,7 +34,7 @@ struct HttpServer::Shared {
   std::atomic<bool> stopping{false};
 
   Shared(asio::io_context& io, HttpLimits l, HttpHandler h, asio::ssl::context* t)
-      : limits(l), handler(std::move(h)), tls(t), acceptor(io) {}
+      : io(io), limits(l), handler(std::move(h)), tls(t), acceptor(asio::make_strand(io)) {}
 };
 
 namespace {
@@ -159,7 +165,8 @@ asio::awaitable<void> serve_tls(std::shared_ptr<HttpServer::Shared> shared, tcp:
 
 asio::awaitable<void> accept_loop(std::shared_ptr<HttpServer::Shared> shared) {
   for (;;) {
-    auto [ec, socket] = co_await shared->acceptor.async_accept(kTuple);
+    auto [ec, socket] =
+        co_await shared->acceptor.async_accept(asio::any_io_executor(asio::make_strand(shared->io)), kTuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !shared->acceptor.is_open()) co_return;
       continue;  // e.g. EMFILE: the client is dropped, the listener goes on
@@ -185,7 +192,7 @@ asio::awaitable<void> accept_loop(std::shared_ptr<HttpServer::Shared> shared) {
 }  // namespace
 
 HttpServer::HttpServer(asio::io_context& io, HttpLimits limits, HttpHandler handler, asio::ssl::context* tls)
-    : io_(io), shared_(std::make_shared<Shared>(io, limits, std::move(handler), tls)) {}
+    : shared_(std::make_shared<Shared>(io, limits, std::move(handler), tls)) {}
 
 HttpServer::~HttpServer() { stop(); }
 
@@ -214,11 +221,11 @@ tcp::endpoint HttpServer::local_endpoint() const {
   return shared_->acceptor.local_endpoint(ec);
 }
 
-void HttpServer::start() { asio::co_spawn(io_, accept_loop(shared_), asio::detached); }
+void HttpServer::start() { asio::co_spawn(shared_->acceptor.get_executor(), accept_loop(shared_), asio::detached); }
 
 void HttpServer::stop() {
   shared_->stopping.store(true);
-  asio::post(io_, [shared = shared_] {
+  asio::post(shared_->acceptor.get_executor(), [shared = shared_] {
     beast::error_code ignored;
     shared->acceptor.close(ignored);
   });

@@ -2,8 +2,9 @@
 //
 // One coroutine per connection owns its socket and reads requests as straight-line code; the
 // request logic is a plain function `HttpRequest -> HttpResponse` supplied by the caller and
-// run on the io_context's threads (it may block briefly: the control plane has its own
-// threads, separate from the data plane's workers). Slow or oversized requests are cut off:
+// run on the io_context's threads, concurrently for different connections (it may block
+// briefly: the control plane has its own threads, separate from the data plane's workers). Each
+// connection's operations and timeouts run on a strand of their own. Slow or oversized requests are cut off:
 // headers must arrive within `header_timeout`, bodies within `body_timeout`, bodies larger
 // than `max_body_bytes` get 413, and connections beyond `max_connections` are closed at once.
 //
@@ -53,7 +54,6 @@ class HttpServer {
   struct Shared;
 
  private:
-  boost::asio::io_context& io_;
   std::shared_ptr<Shared> shared_;
 };
 

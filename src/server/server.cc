@@ -3,9 +3,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <thread>
 
 #include "api/service.h"
@@ -51,7 +53,7 @@ struct Server::Parts {
   std::unique_ptr<HttpServer> http;
   std::vector<std::thread> control_threads;
   asio::signal_set signals{control, SIGTERM, SIGINT};
-  asio::steady_timer maintenance{control};
+  asio::steady_timer maintenance{asio::make_strand(control)};  // re-armed and cancelled on its strand
   std::string ready;
   std::atomic<bool> stopping{false};
 };
@@ -252,7 +254,7 @@ int Server::run() {
   p.verify_server->stop();
   p.postgres_gateway->stop_accepting();
   p.postgres_gateway->stop_sessions();
-  p.maintenance.cancel();
+  asio::post(p.maintenance.get_executor(), [&p] { p.maintenance.cancel(); });
   const auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
   const auto busy = [&p] {
     return p.http->requests_in_flight() + p.verify_server->requests_in_flight() + p.postgres_gateway->clients();
