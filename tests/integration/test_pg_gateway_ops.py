@@ -391,6 +391,57 @@ def test_a_moved_listener_serves_on_its_new_address_and_sessions_opened_before_g
             bob.close()
 
 
+def test_clients_midway_through_logging_in_when_the_settings_change_finish_under_the_old_ones(iamdb, alice, pg):
+    # Clients accepted before `instance modify` keep the settings they came in under, also when
+    # they have not said who they are yet: the gateway must still learn whether that user is an
+    # IAM user through the replaced settings' monitor, not refuse them (57P03).
+    def monitors():
+        return int(pg.sql("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'iamdb gateway monitor'"))
+
+    with instance_of_its_own(iamdb, pg, "pg-change") as port:
+        token = token_from_iamdb(alice, port, "alice")
+        others = monitors()  # other instances' monitors; this one has none before its first log-in
+        waiting = {}
+        for user in ("alice", "bob", "carol"):
+            raw = RawClient(port)
+            raw.start_tls(iamdb.ca)  # TLS done, no startup message yet
+            waiting[user] = raw
+        try:
+            before = iamdb.log().count("gateway pg-change: new settings in use")
+            iamdb_cli(iamdb, "instance", "modify", "--id", "pg-change", "--pool-idle-timeout", "123")
+            wait_until(lambda: iamdb.log().count("gateway pg-change: new settings in use") > before,
+                       "the new gateway settings")
+            # An IAM user is asked for a token (AuthenticationCleartextPassword) and gets in.
+            raw = waiting["alice"]
+            raw.startup("alice")
+            kind, body = raw.message()
+            assert (kind, body) == (b"R", struct.pack("!I", 3)), (kind, body, iamdb.log())
+            raw.password(token)
+            while kind != b"Z":
+                kind, body = raw.message()
+                assert kind != b"E", error_fields(body)
+            assert raw.query("SELECT current_user") == ["alice"]
+            # A password user's log-in is relayed to the backend, which asks for SCRAM (AuthenticationSASL).
+            raw = waiting["bob"]
+            raw.startup("bob")
+            kind, body = raw.message()
+            assert (kind, body[:4]) == (b"R", struct.pack("!I", 10)), (kind, body, iamdb.log())
+            # Another IAM user, classified from the list the first one fetched.
+            raw = waiting["carol"]
+            raw.startup("carol")
+            assert raw.message() == (b"R", struct.pack("!I", 3))
+            assert "the gateway of this instance is stopping" not in iamdb.log()
+            # The replaced settings' monitor does not stay connected.
+            wait_until(lambda: monitors() == others, "the replaced settings' monitor connection closed")
+            # New clients use the new settings.
+            fresh = log_in(port, "alice", token, iamdb.ca)
+            assert isinstance(fresh, RawClient), fresh
+            fresh.close()
+        finally:
+            for raw in waiting.values():
+                raw.close()
+
+
 def test_a_listen_address_another_process_holds_with_so_reuseport_is_refused_not_shared(iamdb, alice, pg):
     # The kernel would let this process join the gateway's SO_REUSEPORT group (same user) and take a
     # share of its clients; the gateway refuses the address instead, and says why.

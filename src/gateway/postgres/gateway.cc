@@ -164,7 +164,7 @@ void PostgresGateway::retire(const std::shared_ptr<InstanceRuntime>& runtime) {
   if (!runtime) return;
   runtime->retired.store(true, std::memory_order_relaxed);
   runtime->pool->retire();
-  runtime->iam_users->stop();
+  runtime->iam_users->retire();
 }
 
 void PostgresGateway::reconcile(const iam::Snapshot& snapshot) {

@@ -67,7 +67,6 @@ asio::awaitable<Result<bool>> IamUsers::is_iam(std::string user) {
   bool start_refresh = false;
   {
     std::lock_guard lock(mu_);
-    if (stopped_) co_return fail("the gateway of this instance is stopping");
     if (auto answer = cached(user, now)) co_return *answer;
     const bool failed_recently = !last_error_.empty() && now - last_attempt_ < kMissRefresh;
     if (failed_recently && !refreshing_) {
@@ -99,10 +98,6 @@ asio::awaitable<Result<std::unordered_set<std::string>>> IamUsers::query() {
   const asio::any_io_executor executor = monitor_io_.get_executor();
   std::string last_error;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopped_) co_return fail("the gateway of this instance is stopping");
-    }
     if (!connection_) {
       const std::string* password = monitor_target_->password_of(options_.monitor_user);
       std::vector<pgwire::StartupParameter> parameters = monitor_parameters(options_);
@@ -126,6 +121,15 @@ asio::awaitable<Result<std::unordered_set<std::string>>> IamUsers::query() {
     std::unordered_set<std::string> members;
     for (const auto& row : rows->rows)
       if (!row.empty() && row[0]) members.insert(*row[0]);
+    bool retired = false;
+    {
+      std::lock_guard lock(mu_);
+      retired = retired_;
+    }
+    if (retired) {
+      deadline.disarm();
+      close_connection();
+    }
     co_return members;
   }
   co_return fail(last_error);
@@ -149,14 +153,25 @@ void IamUsers::finish_refresh(Result<std::unordered_set<std::string>> members) {
   waiters_.clear();
 }
 
-void IamUsers::stop() {
+void IamUsers::retire() {
   {
     std::lock_guard lock(mu_);
-    stopped_ = true;
+    retired_ = true;
   }
   asio::post(monitor_io_, [self = shared_from_this()] {
-    if (self->connection_) self->connection_->stream->close();
+    bool refreshing = false;
+    {
+      std::lock_guard lock(self->mu_);
+      refreshing = self->refreshing_;
+    }
+    if (!refreshing) self->close_connection();  // else the refresh closes it when done
   });
+}
+
+void IamUsers::close_connection() {
+  if (connection_) connection_->stream->close();
+  connection_.reset();
+  reader_.reset();
 }
 
 void IamUsers::release_connection() {

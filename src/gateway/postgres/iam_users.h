@@ -47,8 +47,10 @@ class IamUsers : public std::enable_shared_from_this<IamUsers> {
   // True if `user` must present a token; an error when that cannot be known.
   boost::asio::awaitable<Result<bool>> is_iam(std::string user);
 
-  // Closes the monitor connection (on its worker) and fails future refreshes.
-  void stop();
+  // The instance's settings were replaced (or it was removed): the sessions that started under
+  // these settings still get answers, but the monitor connection no longer stays open between
+  // refreshes. Closes it now unless a refresh is using it, which then closes it.
+  void retire();
   // Destroys the monitor connection; only once the workers have stopped (server shutdown).
   void release_connection();
 
@@ -66,6 +68,7 @@ class IamUsers : public std::enable_shared_from_this<IamUsers> {
   friend boost::asio::awaitable<void> refresh_members(std::shared_ptr<IamUsers> self);
   boost::asio::awaitable<Result<std::unordered_set<std::string>>> query();
   void finish_refresh(Result<std::unordered_set<std::string>> members);
+  void close_connection();  // on monitor_io_
 
   boost::asio::io_context& monitor_io_;
   std::shared_ptr<const BackendTarget> target_;
@@ -77,7 +80,7 @@ class IamUsers : public std::enable_shared_from_this<IamUsers> {
   std::optional<Clock::time_point> fetched_;
   Clock::time_point last_attempt_{};
   bool refreshing_ = false;
-  bool stopped_ = false;
+  bool retired_ = false;
   std::string last_error_;
   std::vector<std::shared_ptr<Waiter>> waiters_;
 
