@@ -6,6 +6,12 @@
 
 #include "cli/command.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+// AddressSanitizer builds only. The integration tests run some commands under libfaketime, which
+// is preloaded ahead of the sanitizer's runtime; ASan would refuse to start then.
+extern "C" const char* __asan_default_options() { return "verify_asan_link_order=0"; }
+#endif
+
 int main(int argc, char** argv) {
   using namespace iamdb::cli;
   // Everything iamdb creates (store, keys, logs) is private unless made wider on purpose.
