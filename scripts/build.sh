@@ -6,9 +6,8 @@
 #   asan               AddressSanitizer + UBSan build of everything with its tests (unoptimised,
 #                      line tables only: enough for the sanitizers' stack traces)
 #   tsan               ThreadSanitizer build of the binary and the tests (-O1, line tables; no
-#                      plugins: they would load into the databases); not part of scripts/test.sh
-#                      for time, run it after changing code that threads share, e.g.
-#                      scripts/build.sh tsan test_server test_gateway && build/tsan/tests/server/test_server
+#                      plugins: they would load into the databases); scripts/test.sh runs the
+#                      thread-heavy unit tests with it
 #   fuzz               libFuzzer targets, built with clang (optimised, line tables only)
 # The unit tests alone are the target iamdb_unit_tests.
 set -euo pipefail

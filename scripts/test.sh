@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: unit and integration tests on the release build (real PostgreSQL, MariaDB,
 # AWS CLI and boto3), the unit tests and the gateway's integration tests again under
-# AddressSanitizer + UBSan, and every fuzz target over its corpus. Installs what is missing
-# first. Exit status 0 only if all passed.
+# AddressSanitizer + UBSan, the thread-heavy unit tests under ThreadSanitizer, and every fuzz
+# target over its corpus. Installs what is missing first. Exit status 0 only if all passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=${IAMDB_JOBS:-2}
@@ -44,6 +44,14 @@ step "gateway integration tests against the server under ASan + UBSan"
   IAMDB_BIN="$PWD/../../build/asan/src/cli/iamdb" IAMDB_BUILD_DIR="$PWD/../../build/release" \
   PYTHONDONTWRITEBYTECODE=1 timeout 1800 /usr/bin/python3 -m pytest -q -p no:cacheprovider \
   test_pg_gateway.py test_pg_gateway_limits.py test_pg_gateway_ops.py)
+
+step "thread-heavy unit tests under ThreadSanitizer"
+# The control plane's HTTP server and the gateway's listeners and session table, whose objects
+# several threads touch. (The whole suite under TSan would take too long for every run.)
+scripts/build.sh tsan test_server test_gateway
+for t in build/tsan/tests/server/test_server build/tsan/tests/gateway/test_gateway; do
+  (cd "$(dirname "$t")" && TSAN_OPTIONS=halt_on_error=1:abort_on_error=1 timeout 900 "./$(basename "$t")" --gtest_brief=1)
+done
 
 step "fuzz targets"
 scripts/build.sh fuzz
