@@ -339,7 +339,7 @@ def main():
                 for name in wanted:
                     port, user, password = targets[name]
                     # The relay's own process: the gateway's or PgBouncer's.
-                    relay = iamdb._process.pid if name == "gateway" else \
+                    relay = iamdb.pid if name == "gateway" else \
                         bouncer_pid(base / name) if name in bouncers else None
                     for run, connect_each in runs:
                         cost = Cost(relay)
@@ -353,7 +353,7 @@ def main():
 
             before = after = per_client = None
             if args.idle_clients > 0:
-                pid = iamdb._process.pid
+                pid = iamdb.pid
                 time.sleep(1)
                 before = rss_kib(pid)
                 clients = [idle_client(gateway_port, "alice", token) for _ in range(args.idle_clients)]

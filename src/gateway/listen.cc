@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cstddef>
 #include <cstring>
 #include <filesystem>
@@ -21,16 +22,9 @@ namespace {
 constexpr std::string_view kListen = "0A";  // TCP_LISTEN in the st column
 
 std::optional<uint32_t> parse_hex32(std::string_view hex) {
-  if (hex.empty() || hex.size() > 8) return std::nullopt;
   uint32_t value = 0;
-  for (char c : hex) {
-    uint32_t digit;
-    if (c >= '0' && c <= '9') digit = static_cast<uint32_t>(c - '0');
-    else if (c >= 'A' && c <= 'F') digit = static_cast<uint32_t>(c - 'A' + 10);
-    else if (c >= 'a' && c <= 'f') digit = static_cast<uint32_t>(c - 'a' + 10);
-    else return std::nullopt;
-    value = value << 4 | digit;
-  }
+  const auto [end, ec] = std::from_chars(hex.data(), hex.data() + hex.size(), value, 16);
+  if (hex.empty() || hex.size() > 8 || ec != std::errc() || end != hex.data() + hex.size()) return std::nullopt;
   return value;
 }
 
@@ -57,15 +51,10 @@ bool same_address(std::string_view hex, const boost::asio::ip::address& address)
   return bytes && *bytes == address.to_v6().to_bytes();
 }
 
+// The line's whitespace-separated fields (the kernel pads its columns with runs of spaces).
 std::vector<std::string_view> fields(std::string_view line) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-    const size_t start = i;
-    while (i < line.size() && line[i] != ' ' && line[i] != '\t') ++i;
-    if (i > start) out.push_back(line.substr(start, i - start));
-  }
+  std::vector<std::string_view> out = split(line, ' ');
+  std::erase(out, std::string_view());
   return out;
 }
 

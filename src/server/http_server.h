@@ -4,9 +4,10 @@
 // request logic is a plain function `HttpRequest -> HttpResponse` supplied by the caller and
 // run on the io_context's threads, concurrently for different connections (it may block
 // briefly: the control plane has its own threads, separate from the data plane's workers). Each
-// connection's operations and timeouts run on a strand of their own. Slow or oversized requests are cut off:
-// headers must arrive within `header_timeout`, bodies within `body_timeout`, bodies larger
-// than `max_body_bytes` get 413, and connections beyond `max_connections` are closed at once.
+// connection's operations and timeouts run on a strand of their own. Slow or oversized requests
+// are cut off: headers must arrive within `header_timeout`, bodies within `body_timeout`, bodies
+// larger than `max_body_bytes` get 413, and connections beyond `max_connections` are closed at
+// once.
 //
 // Lifetime: the HttpServer must outlive `stop()`; connections still open when it is destroyed
 // hold the shared state they need and end at their next timeout or request.

@@ -1,7 +1,7 @@
 """The PostgreSQL gateway's operational behaviours: its certificate replaced while it runs, TLS to
-the backend with CA and host name verification, a listener moved by `iamdb instance modify`, a
-listen address another process shares through SO_REUSEPORT refused, and each instance's
-new-connection rate limit kept to itself.
+the backend with CA and host name verification, a listener moved by `iamdb instance modify`,
+clients still logging in while the settings change, a listen address another process shares
+through SO_REUSEPORT refused, and each instance's new-connection rate limit kept to itself.
 
 The same PostgreSQL, instance pg-gw and clients as test_pg_gateway.py (its fixtures and helpers
 are reused), with an iamdb server whose gateway certificate is a pair of files of this module's
@@ -430,7 +430,6 @@ def test_clients_midway_through_logging_in_when_the_settings_change_finish_under
             raw = waiting["carol"]
             raw.startup("carol")
             assert raw.message() == (b"R", struct.pack("!I", 3))
-            assert "the gateway of this instance is stopping" not in iamdb.log()
             # The replaced settings' monitor does not stay connected.
             wait_until(lambda: monitors() == others, "the replaced settings' monitor connection closed")
             # New clients use the new settings.

@@ -151,6 +151,11 @@ class IamdbServer:
                                          stdout=subprocess.PIPE, stderr=self._log, text=True,
                                          env={**os.environ, **self.server_env})
 
+    @property
+    def pid(self):
+        """The running server's process id (for measuring it from outside)."""
+        return self._process.pid
+
     def kill(self):
         """SIGKILL: the server dies at once, mid-whatever (crash tests)."""
         process, self._process = self._process, None
